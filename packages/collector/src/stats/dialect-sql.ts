@@ -1,0 +1,72 @@
+import type { Dialect } from '@db-log-pusher/schema';
+
+/**
+ * The few SQL expressions that differ between the databases `/stats` runs on. Everything else in
+ * the statistics queries is plain SQL that SQLite (3.25+, window functions) and MySQL 8 /
+ * MariaDB 10.2+ both accept. Each expression is written so both databases compute the same value
+ * from the same row; the parity test in test/stats.test.ts checks that.
+ */
+export interface StatsDialect {
+  /** Integer division of two integer expressions (SQLite `/` on integers, MySQL `DIV`). */
+  idiv(a: string, b: string): string;
+  /** Whole seconds since 1970-01-01 UTC of `start_time`, independent of the session time zone. */
+  epochSeconds(column: string): string;
+  /**
+   * The client of a request, for counting unique visitors: the first hop of X-Forwarded-For
+   * when the request carried one (the original client as the first proxy saw it), else the
+   * host part of downstream_remote_address (without the port; `[v6]` kept in brackets).
+   */
+  clientHost(): string;
+  /** 1 when ai_log records a fallback (a non-empty `fallback_from`), else 0. */
+  isFallback(): string;
+}
+
+// `fallback_from` is the ai_log attribute Higress's AI observability set-up configures on
+// ai-statistics (key fallback_from, value from the `x-higress-fallback-from` request header that
+// the AI route's fallback sets on the internal redirect). The LIKE pre-filter skips the JSON
+// parse for the many rows that cannot match.
+const FALLBACK_EMPTY = `('', '-', 'null')`;
+
+const sqlite: StatsDialect = {
+  idiv: (a, b) => `((${a}) / (${b}))`,
+  epochSeconds: (c) => `CAST(strftime('%s', ${c}) AS INTEGER)`,
+  clientHost: () => {
+    const xff = 'x_forwarded_for';
+    const dra = 'downstream_remote_address';
+    const first = `TRIM(CASE WHEN instr(${xff}, ',') > 0 THEN substr(${xff}, 1, instr(${xff}, ',') - 1) ELSE ${xff} END)`;
+    const host = `CASE WHEN ${dra} LIKE '[%' AND instr(${dra}, ']') > 0 THEN substr(${dra}, 1, instr(${dra}, ']'))
+      WHEN length(${dra}) - length(replace(${dra}, ':', '')) = 1 THEN substr(${dra}, 1, instr(${dra}, ':') - 1)
+      ELSE ${dra} END`;
+    return `(CASE WHEN ${xff} IS NOT NULL AND TRIM(${xff}) NOT IN ('', '-') THEN ${first} ELSE NULLIF(${host}, '') END)`;
+  },
+  isFallback: () =>
+    `(CASE WHEN ai_log LIKE '%fallback_from%' THEN (CASE WHEN json_valid(ai_log) THEN
+      (CASE WHEN COALESCE(CAST(json_extract(ai_log, '$.fallback_from') AS TEXT), '') NOT IN ${FALLBACK_EMPTY} THEN 1 ELSE 0 END)
+      ELSE 0 END) ELSE 0 END)`,
+};
+
+const mysql: StatsDialect = {
+  idiv: (a, b) => `((${a}) DIV (${b}))`,
+  // TIMESTAMPDIFF from the epoch, not UNIX_TIMESTAMP(): the latter reads a DATETIME in the
+  // session time zone, and the collector stores UTC.
+  epochSeconds: (c) => `TIMESTAMPDIFF(SECOND, '1970-01-01 00:00:00', ${c})`,
+  clientHost: () => {
+    const xff = 'x_forwarded_for';
+    const dra = 'downstream_remote_address';
+    const first = `TRIM(SUBSTRING_INDEX(${xff}, ',', 1))`;
+    const host = `CASE WHEN ${dra} LIKE '[%' AND LOCATE(']', ${dra}) > 0 THEN SUBSTRING(${dra}, 1, LOCATE(']', ${dra}))
+      WHEN CHAR_LENGTH(${dra}) - CHAR_LENGTH(REPLACE(${dra}, ':', '')) = 1 THEN SUBSTRING_INDEX(${dra}, ':', 1)
+      ELSE ${dra} END`;
+    return `(CASE WHEN ${xff} IS NOT NULL AND TRIM(${xff}) NOT IN ('', '-') THEN ${first} ELSE NULLIF(${host}, '') END)`;
+  },
+  isFallback: () =>
+    `(CASE WHEN ai_log LIKE '%fallback_from%' THEN (CASE WHEN JSON_VALID(ai_log) THEN
+      (CASE WHEN COALESCE(JSON_UNQUOTE(JSON_EXTRACT(ai_log, '$.fallback_from')), '') NOT IN ${FALLBACK_EMPTY} THEN 1 ELSE 0 END)
+      ELSE 0 END) ELSE 0 END)`,
+};
+
+export function statsDialect(d: Dialect): StatsDialect {
+  if (d === 'sqlite') return sqlite;
+  if (d === 'mysql') return mysql;
+  throw new Error(`statistics are not implemented for the ${d} dialect yet`);
+}
