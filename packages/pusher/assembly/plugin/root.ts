@@ -1,0 +1,61 @@
+// The plugin's root context: configuration, metrics, the tick and the sender.
+import { RootContext, HttpContext } from "../abi/context";
+import { BufferType } from "../abi/types";
+import { getBufferBytes, logError, logInfo, nowNanos, setTickPeriod } from "../abi/api";
+import { PluginConfig, parseConfig } from "./config";
+import { Metrics } from "./metrics";
+import { Sender } from "./sender";
+import { seedRandom } from "./util";
+import { PusherHttp } from "./http";
+
+export class PusherRoot extends RootContext {
+  config: PluginConfig | null = null;
+  sender: Sender | null = null;
+  metrics: Metrics = new Metrics();
+
+  onVmStart(configurationSize: u32): bool {
+    seedRandom(nowNanos() ^ (<u64>this.contextId << 32));
+    return true;
+  }
+
+  onConfigure(configurationSize: u32): bool {
+    let text = "";
+    if (configurationSize > 0) {
+      const b = getBufferBytes(BufferType.PluginConfiguration, 0, configurationSize);
+      if (b !== null) text = String.UTF8.decode(b);
+    }
+    const r = parseConfig(text);
+    if (r.config === null) {
+      logError("db-log-pusher: invalid configuration: " + r.error);
+      return false;
+    }
+    const c = r.config!;
+    this.config = c;
+    this.metrics.define();
+    this.sender = new Sender(this.contextId, c, this.metrics);
+    const tick = c.flushIntervalMs < c.retryBackoffMs ? c.flushIntervalMs : c.retryBackoffMs;
+    setTickPeriod(<u32>tick);
+    logInfo("db-log-pusher: sending to cluster " + c.clusterName + " path " + c.collectorPath +
+      ", batch_size " + c.batchSize.toString() + ", flush_interval_ms " + c.flushIntervalMs.toString());
+    return true;
+  }
+
+  onTick(): void {
+    if (this.sender !== null) this.sender!.onTick();
+  }
+
+  onHttpCallResponse(token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
+    if (this.sender !== null) this.sender!.onResponse(token, numHeaders);
+  }
+
+  newHttpContext(contextId: u32): HttpContext | null {
+    if (this.config === null) return null;
+    return new PusherHttp(contextId, this);
+  }
+
+  onDone(): bool {
+    // The VM is going away: hand over what is queued; in-flight calls may still complete.
+    if (this.sender !== null) this.sender!.flush(true, this.contextId);
+    return true;
+  }
+}
