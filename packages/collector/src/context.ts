@@ -1,0 +1,24 @@
+import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import type { Logger } from 'pino';
+import type { CollectorConfig } from './config.js';
+import type { Drainer } from './drainer.js';
+import type { CollectorMetrics } from './metrics.js';
+import type { Spool } from './spool/spool.js';
+import type { LogStore } from './store/types.js';
+
+/** What every route plugin gets as its options: the collector's parts and the auth guards. */
+export interface CollectorContext {
+  config: CollectorConfig;
+  store: LogStore;
+  spool: Spool;
+  drainer: Drainer;
+  metrics: CollectorMetrics;
+  log: Logger;
+  /** preHandler enforcing QUERY_TOKEN; use it on every route that reads logs. */
+  queryAuth: preHandlerHookHandler;
+  /** preHandler enforcing INGEST_TOKEN. */
+  ingestAuth: preHandlerHookHandler;
+}
+
+/** A route group: a Fastify plugin that takes the collector context as its options. */
+export type RoutePlugin = (app: FastifyInstance, ctx: CollectorContext) => Promise<void>;

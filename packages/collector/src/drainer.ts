@@ -1,0 +1,149 @@
+import type { Logger } from 'pino';
+import type { Spool } from './spool/spool.js';
+import type { LogStore } from './store/types.js';
+import type { CollectorMetrics } from './metrics.js';
+
+export interface DrainerOptions {
+  flushSize: number;
+  flushIntervalMs: number;
+  maxBatchRows: number;
+}
+
+const MIN_BACKOFF_MS = 200;
+const MAX_BACKOFF_MS = 10_000;
+
+/**
+ * Moves records from the spool into the database, in order. It writes once FLUSH_SIZE records
+ * are pending or the oldest has waited FLUSH_INTERVAL_MS; while a write is in flight records
+ * pile up and the next batch takes them all (up to MAX_BATCH_ROWS per statement), so batches
+ * grow with the load. Each batch and its spool position commit in one transaction; after any
+ * error the drainer re-reads the committed position from the database and resumes from there,
+ * which makes a lost commit acknowledgement harmless.
+ */
+export class Drainer {
+  /** The database answered the last operation. */
+  dbReady = false;
+  /** Records read from the spool and being written (for the pending gauge). */
+  inFlight = 0;
+  private positioned = false;
+  private stopping = false;
+  private drainDeadline = Infinity;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private backoff = MIN_BACKOFF_MS;
+  private unsubscribe: () => void;
+  private lastError = '';
+
+  constructor(
+    private readonly spool: Spool,
+    private readonly store: LogStore,
+    private readonly opts: DrainerOptions,
+    private readonly metrics: CollectorMetrics,
+    private readonly log: Logger,
+  ) {
+    this.unsubscribe = spool.onAppend(() => {
+      if (this.wake && (this.spool.unreadRecords >= this.opts.flushSize || this.stopping)) this.wake();
+    });
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping || (Date.now() < this.drainDeadline && (this.spool.hasUnread() || !this.positioned))) {
+      try {
+        if (!this.positioned) {
+          await this.store.init();
+          this.spool.rewind(await this.store.readPosition(this.spool.id));
+          this.positioned = true;
+          this.markOk();
+          continue;
+        }
+        if (!this.spool.hasUnread()) {
+          if (this.stopping) break;
+          await this.sleep(this.opts.flushIntervalMs);
+          continue;
+        }
+        if (!this.stopping && !this.spool.backlog && this.spool.unreadRecords < this.opts.flushSize) {
+          const due = (this.spool.unreadSince ?? Date.now()) + this.opts.flushIntervalMs;
+          const wait = due - Date.now();
+          if (wait > 0) {
+            await this.sleep(wait);
+            continue;
+          }
+        }
+        await this.writeOne();
+      } catch (e) {
+        this.onError(e as Error);
+        if (this.stopping && Date.now() >= this.drainDeadline) break;
+        await this.sleep(Math.min(this.backoff, Math.max(0, this.drainDeadline - Date.now())));
+        this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private async writeOne(): Promise<void> {
+    const batch = await this.spool.readBatch(this.opts.maxBatchRows);
+    this.inFlight = batch.rows.length;
+    try {
+      const end = this.metrics.dbWriteSeconds.startTimer();
+      await this.store.writeBatch(batch.rows, { spoolId: this.spool.id, ...batch.end }, this.opts.maxBatchRows);
+      end();
+      this.spool.commit(batch.end);
+      this.metrics.batchRows.observe(batch.rows.length);
+      this.metrics.recordsWritten.inc(batch.rows.length);
+      this.markOk();
+    } finally {
+      this.inFlight = 0;
+    }
+  }
+
+  private markOk(): void {
+    if (!this.dbReady && this.lastError) this.log.info({ db: this.store.description }, 'database reachable again; draining the spool');
+    this.dbReady = true;
+    this.lastError = '';
+    this.backoff = MIN_BACKOFF_MS;
+  }
+
+  private onError(e: Error): void {
+    this.metrics.dbErrors.inc();
+    this.dbReady = false;
+    // Resume from what the database says is committed: the failed batch may or may not be in.
+    this.positioned = false;
+    const msg = e.message || String(e);
+    if (msg !== this.lastError) this.log.error({ err: msg, db: this.store.description, retryInMs: this.backoff }, 'database write failed; records stay in the spool and are retried');
+    this.lastError = msg;
+  }
+
+  /**
+   * Stops taking new work and drains what the spool holds for at most `timeoutMs`; what is left
+   * stays in the spool for the next start.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    this.drainDeadline = Date.now() + timeoutMs;
+    this.wake?.();
+    await this.loop;
+    this.unsubscribe();
+  }
+
+  /** Nudges an idle drainer (a flush is due or shutdown began). */
+  poke(): void {
+    this.wake?.();
+  }
+}

@@ -1,0 +1,105 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { FIELDS, recordJsonSchema, type Field } from '@db-log-pusher/schema';
+import { BadRequestError } from '../errors.js';
+import { parseTimestamp, toIso } from '../time.js';
+
+/**
+ * One normalised record: the values of FIELDS in order, ready for any store. start_time is
+ * RFC 3339 UTC with milliseconds, objects (ai_log, headers) are JSON text, strings are cut to
+ * their column size, missing fields are null.
+ */
+export type Row = (string | number | null)[];
+
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  // One compiled validator for the process: compiling is the expensive part of Ajv.
+  compiled ??= new Ajv({ allErrors: false, strict: false }).compile(recordJsonSchema());
+  return compiled;
+}
+
+/** Cuts a string to `max` UTF-16 units without leaving half a surrogate pair behind. */
+function cut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let end = max;
+  const c = s.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return s.slice(0, end);
+}
+
+function describe(err: ErrorObject): { field: string; message: string } {
+  if (err.keyword === 'required') {
+    const field = (err.params as { missingProperty: string }).missingProperty;
+    return { field, message: `${field} is required` };
+  }
+  const field = err.instancePath.split('/')[1] || '(record)';
+  if (field === '(record)') return { field, message: 'a record must be a JSON object' };
+  const rest = err.instancePath.split('/').slice(2).join('.');
+  const name = `${field}${rest ? '.' + rest : ''}`;
+  if (err.keyword === 'type') {
+    const types = ([] as string[]).concat((err.params as { type: string | string[] }).type).filter((t) => t !== 'null');
+    return { field, message: `${name} must be ${types.map((t) => (t === 'object' || t === 'integer' ? `an ${t}` : `a ${t}`)).join(' or ')}` };
+  }
+  return { field, message: `${name} ${err.message ?? 'is invalid'}` };
+}
+
+/**
+ * Validates one parsed record and normalises it into a Row. `where` says where it came from
+ * (for example "line 3" or "record 2") so that the 400 names both the field and the place.
+ */
+export function normalizeRecord(rec: unknown, where: string): Row {
+  const validate = validator();
+  if (!validate(rec)) {
+    const { field, message } = describe(validate.errors![0]);
+    throw new BadRequestError(field, `${where}: ${message}`);
+  }
+  const r = rec as Record<string, unknown>;
+  const row: Row = new Array(FIELDS.length);
+  for (let i = 0; i < FIELDS.length; i++) {
+    const f: Field = FIELDS[i];
+    const v = r[f.name];
+    if (v === undefined || v === null) {
+      row[i] = null;
+      continue;
+    }
+    switch (f.json) {
+      case 'integer':
+        row[i] = v as number;
+        break;
+      case 'string':
+        if (f.name === 'start_time') {
+          const t = parseTimestamp(v as string);
+          if (t === undefined) throw new BadRequestError('start_time', `${where}: start_time must be an RFC 3339 time (e.g. 2024-05-01T12:00:00.000Z), got "${cut(v as string, 40)}"`);
+          row[i] = toIso(t);
+        } else {
+          row[i] = 'maxLength' in f ? cut(v as string, f.maxLength) : (v as string);
+        }
+        break;
+      case 'object': {
+        // ai_log: gateways often send it double-encoded as a string holding JSON.
+        if (typeof v === 'string') {
+          if (v.trim() === '') {
+            row[i] = null;
+            break;
+          }
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(v);
+          } catch {
+            parsed = undefined;
+          }
+          if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+            throw new BadRequestError(f.name, `${where}: ${f.name} must be an object or a string holding a JSON object`);
+          }
+          row[i] = JSON.stringify(parsed);
+        } else {
+          row[i] = JSON.stringify(v);
+        }
+        break;
+      }
+      case 'string-map':
+        row[i] = JSON.stringify(v);
+        break;
+    }
+  }
+  return row;
+}

@@ -1,0 +1,17 @@
+import { HttpError } from '../errors.js';
+import { queryLogs } from '../query/logs.js';
+import type { RoutePlugin } from '../context.js';
+
+/** `GET /query`: the reference collector's parameters and answer shape. */
+export const queryRoutes: RoutePlugin = async (app, ctx) => {
+  app.get('/query', { preHandler: ctx.queryAuth }, async (req) => {
+    try {
+      const { total, logs } = await queryLogs(ctx.store.reader, req.query);
+      return { total, logs, status: 'success' };
+    } catch (e) {
+      if (e instanceof HttpError) throw e;
+      req.log.error({ err: e }, 'query failed');
+      throw new HttpError(503, 'database unavailable', { 'retry-after': '5' });
+    }
+  });
+};

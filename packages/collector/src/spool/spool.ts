@@ -1,0 +1,423 @@
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Row } from '../ingest/normalize.js';
+import { encodeFrame, readFrame } from './frame.js';
+
+/** A place in the spool: a segment number and a byte offset inside it. */
+export interface SpoolPosition {
+  segment: number;
+  offset: number;
+}
+
+export interface SpoolBatch {
+  rows: Row[];
+  /** Position just past the last frame in the batch: what to commit with the rows. */
+  end: SpoolPosition;
+}
+
+/** The spool would grow past SPOOL_MAX_BYTES. */
+export class SpoolFullError extends Error {
+  override name = 'SpoolFullError';
+}
+
+export interface SpoolOptions {
+  maxBytes: number;
+  /** A new segment starts once the current one reaches this size. */
+  segmentBytes?: number;
+  log: Logger;
+}
+
+interface Waiter {
+  frame: Buffer;
+  records: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+const SEGMENT_RE = /^segment-(\d{12})\.log$/;
+const segName = (n: number) => `segment-${String(n).padStart(12, '0')}.log`;
+const READ_CHUNK = 4 * 1024 * 1024;
+
+function cmp(a: SpoolPosition, b: SpoolPosition): number {
+  return a.segment - b.segment || a.offset - b.offset;
+}
+
+/**
+ * The collector's write-ahead buffer: an append-only log of framed, checksummed records in
+ * numbered segment files under `DATA_DIR/spool`. Appends are group-committed: every request
+ * that arrives while a write+fdatasync is in flight joins the next one, so concurrent requests
+ * share one fsync, and each append resolves only once its bytes are durable.
+ *
+ * Each start writes to a fresh segment, so a torn tail left by a crash stays at the end of an
+ * older, sealed segment, where the reader detects it by checksum and drops it (it was never
+ * acknowledged). Segments wholly before the committed position are deleted.
+ */
+export class Spool {
+  readonly id: string;
+  private readonly dir: string;
+  private readonly segmentBytes: number;
+  private readonly maxBytes: number;
+  private readonly log: Logger;
+  /** Existing segments, ascending, and their sizes in bytes (durable size for the active one). */
+  private readonly sizes = new Map<number, number>();
+  private segments: number[] = [];
+  private writeSeg: number;
+  private writeFd: number;
+  private writeOff = 0;
+  private queue: Waiter[] = [];
+  private queuedBytes = 0;
+  private flushing = false;
+  private closed = false;
+  private readPos: SpoolPosition;
+  private readFd: { segment: number; fd: number } | undefined;
+  private committed: SpoolPosition;
+  private listeners = new Set<() => void>();
+  private lockPath: string;
+  /** Records made durable and not yet handed to the reader (exact since the last rewind). */
+  unreadRecords = 0;
+  /** Time the oldest unread record was made durable (ms), null when nothing is unread. */
+  unreadSince: number | null = null;
+  /** Set when the reader is behind for a reason other than fresh appends (restart, rewind). */
+  backlog = false;
+
+  private constructor(dir: string, id: string, opts: SpoolOptions, existing: number[], lockPath: string) {
+    this.dir = dir;
+    this.id = id;
+    this.maxBytes = opts.maxBytes;
+    this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
+    this.log = opts.log;
+    this.lockPath = lockPath;
+    for (const s of existing) this.sizes.set(s, fs.statSync(join(dir, segName(s))).size);
+    this.segments = [...existing];
+    this.writeSeg = (existing.at(-1) ?? 0) + 1;
+    this.writeFd = this.createSegment(this.writeSeg);
+    const first = { segment: this.segments[0], offset: 0 };
+    this.readPos = first;
+    this.committed = first;
+    this.backlog = existing.some((s) => (this.sizes.get(s) ?? 0) > 0);
+  }
+
+  /** Opens (creating when needed) the spool in `dir`; refuses a directory another live process holds. */
+  static open(dir: string, opts: SpoolOptions): Spool {
+    fs.mkdirSync(dir, { recursive: true });
+    const lockPath = join(dir, 'lock');
+    takeLock(lockPath);
+    const idPath = join(dir, 'spool-id');
+    let id: string;
+    try {
+      id = fs.readFileSync(idPath, 'utf8').trim();
+    } catch {
+      id = randomBytes(12).toString('hex');
+      fs.writeFileSync(idPath + '.tmp', id + '\n');
+      fs.renameSync(idPath + '.tmp', idPath);
+      fsyncDir(dir);
+    }
+    const existing = fs
+      .readdirSync(dir)
+      .map((n) => SEGMENT_RE.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    return new Spool(dir, id, opts, existing, lockPath);
+  }
+
+  private createSegment(n: number): number {
+    const fd = fs.openSync(join(this.dir, segName(n)), 'wx');
+    fsyncDir(this.dir);
+    this.segments.push(n);
+    this.sizes.set(n, 0);
+    return fd;
+  }
+
+  /** Bytes appended and not yet committed to the database. */
+  get pendingBytes(): number {
+    let total = 0;
+    for (const s of this.segments) if (s >= this.committed.segment) total += this.sizes.get(s) ?? 0;
+    return total - (this.sizes.has(this.committed.segment) ? this.committed.offset : 0);
+  }
+
+  /** True when at least `bytes` more would exceed SPOOL_MAX_BYTES. */
+  isFull(bytes = 1): boolean {
+    return this.pendingBytes + this.queuedBytes + bytes > this.maxBytes;
+  }
+
+  /** Called (synchronously) whenever new records become durable. */
+  onAppend(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /**
+   * Appends one request's rows as a single frame and resolves once it is on disk (fdatasync).
+   * Rejects with SpoolFullError, without writing, when the spool is at its bound.
+   */
+  append(rows: Row[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('spool is closed'));
+    const frame = encodeFrame(JSON.stringify(rows));
+    if (this.isFull(frame.length)) return Promise.reject(new SpoolFullError(`spool holds ${this.pendingBytes} bytes (SPOOL_MAX_BYTES ${this.maxBytes})`));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ frame, records: rows.length, resolve, reject });
+      this.queuedBytes += frame.length;
+      if (!this.flushing) {
+        this.flushing = true;
+        // Let the requests of this event-loop turn join the same write.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    if (batch.length === 0) {
+      this.flushing = false;
+      return;
+    }
+    const buf = batch.length === 1 ? batch[0].frame : Buffer.concat(batch.map((w) => w.frame));
+    const fd = this.writeFd;
+    const start = this.writeOff;
+    const fail = (err: Error) => {
+      // Cut the segment back to what was durable, and continue in a fresh one so that no
+      // partly written bytes sit before later frames.
+      try {
+        fs.ftruncateSync(fd, start);
+      } catch {
+        /* the segment is sealed at `start` below regardless */
+      }
+      this.sizes.set(this.writeSeg, start);
+      this.rotate();
+      for (const w of batch) w.reject(err);
+      this.afterFlush();
+    };
+    fs.write(fd, buf, 0, buf.length, start, (err, written) => {
+      if (err || written !== buf.length) return fail(err ?? new Error(`short spool write (${written} of ${buf.length} bytes)`));
+      fs.fdatasync(fd, (err2) => {
+        if (err2) return fail(err2);
+        this.writeOff = start + buf.length;
+        this.sizes.set(this.writeSeg, this.writeOff);
+        let records = 0;
+        for (const w of batch) records += w.records;
+        if (this.unreadSince === null) this.unreadSince = Date.now();
+        this.unreadRecords += records;
+        for (const w of batch) w.resolve();
+        for (const l of this.listeners) l();
+        if (this.writeOff >= this.segmentBytes) this.rotate();
+        this.afterFlush();
+      });
+    });
+  }
+
+  private afterFlush(): void {
+    if (this.queue.length > 0 && !this.closed) setImmediate(() => this.flush());
+    else {
+      this.flushing = false;
+      if (this.closed) for (const w of this.queue.splice(0)) w.reject(new Error('spool is closed'));
+    }
+  }
+
+  private rotate(): void {
+    try {
+      fs.closeSync(this.writeFd);
+    } catch {
+      /* already closed */
+    }
+    this.writeSeg += 1;
+    this.writeOff = 0;
+    this.writeFd = this.createSegment(this.writeSeg);
+  }
+
+  /** Where the durable data ends. */
+  get writePosition(): SpoolPosition {
+    return { segment: this.writeSeg, offset: this.writeOff };
+  }
+
+  hasUnread(): boolean {
+    return cmp(this.readPos, this.writePosition) < 0 && this.nextReadable() !== undefined;
+  }
+
+  /** Moves the reader to a committed position (from the database) and forgets what it read since. */
+  rewind(pos: SpoolPosition | null): void {
+    let p = pos ?? { segment: this.segments[0], offset: 0 };
+    // A position in a segment already deleted means everything before the oldest segment is committed.
+    if (!this.sizes.has(p.segment)) p = p.segment < this.segments[0] ? { segment: this.segments[0], offset: 0 } : p;
+    this.readPos = { ...p };
+    this.committed = { ...p };
+    this.backlog = this.hasUnread();
+    this.deleteBefore(p.segment);
+  }
+
+  /** The first position at or after the read position that holds data, if any. */
+  private nextReadable(): SpoolPosition | undefined {
+    let p = this.readPos;
+    for (;;) {
+      if (p.segment === this.writeSeg) return p.offset < this.writeOff ? p : undefined;
+      const size = this.sizes.get(p.segment);
+      if (size !== undefined && p.offset < size) return p;
+      const next = this.segments.find((s) => s > p.segment);
+      if (next === undefined) return undefined;
+      p = { segment: next, offset: 0 };
+    }
+  }
+
+  private fdFor(segment: number): number {
+    if (this.readFd?.segment === segment) return this.readFd.fd;
+    if (this.readFd) fs.closeSync(this.readFd.fd);
+    const fd = fs.openSync(join(this.dir, segName(segment)), 'r');
+    this.readFd = { segment, fd };
+    return fd;
+  }
+
+  /**
+   * Reads whole frames from the read position, up to what is durable, until at least `maxRows`
+   * rows are collected. A frame that fails its checksum at the end of a sealed segment is a torn
+   * write from a crash and is dropped with the rest of that segment.
+   */
+  async readBatch(maxRows: number): Promise<SpoolBatch> {
+    const rows: Row[] = [];
+    // Records durable from here on are "new" for the flush timer.
+    this.unreadRecords = 0;
+    this.unreadSince = null;
+    while (rows.length < maxRows) {
+      const p = this.nextReadable();
+      if (!p) break;
+      this.readPos = p;
+      const active = p.segment === this.writeSeg;
+      const limit = active ? this.writeOff : this.sizes.get(p.segment)!;
+      const fd = this.fdFor(p.segment);
+      let len = Math.min(limit - p.offset, READ_CHUNK);
+      let buf = await readAt(fd, p.offset, len);
+      let off = 0;
+      while (rows.length < maxRows && p.offset + off < limit) {
+        const f = readFrame(buf, off);
+        if (f.kind === 'frame') {
+          const part = JSON.parse(f.payload.toString('utf8')) as Row[];
+          for (const r of part) rows.push(r);
+          off += f.size;
+          continue;
+        }
+        if (f.kind === 'short' && p.offset + off + (f.need ?? 8) <= limit) {
+          if (off > 0) break; // re-read from this frame on the next pass
+          // A frame larger than the chunk: read exactly it.
+          len = f.need!;
+          buf = await readAt(fd, p.offset, len);
+          continue;
+        }
+        const reason = f.kind === 'corrupt' ? f.reason : 'frame runs past the end of the segment';
+        this.log.warn({ segment: p.segment, offset: p.offset + off, bytes: limit - p.offset - off, reason, active }, 'dropping a torn or corrupt spool tail (never acknowledged)');
+        if (active) {
+          // Cannot happen short of disk corruption: continue writing in a new segment.
+          this.sizes.set(this.writeSeg, p.offset + off);
+          this.rotate();
+        } else this.sizes.set(p.segment, p.offset + off);
+        break;
+      }
+      this.readPos = { segment: p.segment, offset: p.offset + off };
+    }
+    // Step over the end of a finished, sealed segment so the commit lets it be deleted.
+    const next = this.nextReadable() ?? this.writePosition;
+    if (next.offset === 0 && next.segment > this.readPos.segment && this.readPos.segment !== this.writeSeg) this.readPos = next;
+    if (!this.hasUnread()) this.backlog = false;
+    return { rows, end: { ...this.readPos } };
+  }
+
+  /** Records that everything before `pos` is in the database; deletes wholly committed segments. */
+  commit(pos: SpoolPosition): void {
+    this.committed = { ...pos };
+    this.deleteBefore(pos.segment);
+  }
+
+  private deleteBefore(segment: number): void {
+    while (this.segments.length > 1 && this.segments[0] < segment) {
+      const s = this.segments.shift()!;
+      this.sizes.delete(s);
+      if (this.readFd?.segment === s) {
+        fs.closeSync(this.readFd.fd);
+        this.readFd = undefined;
+      }
+      try {
+        fs.unlinkSync(join(this.dir, segName(s)));
+      } catch (e) {
+        this.log.warn({ err: e, segment: s }, 'could not delete a committed spool segment');
+      }
+    }
+  }
+
+  /** Waits for in-flight appends, then closes the files and releases the directory. */
+  async close(): Promise<void> {
+    while (this.flushing) await new Promise((r) => setTimeout(r, 5));
+    this.closed = true;
+    for (const fd of [this.writeFd, this.readFd?.fd]) {
+      if (fd !== undefined) {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          /* already closed */
+        }
+      }
+    }
+    this.readFd = undefined;
+    // Drop an empty active segment so idle restarts do not leave files behind.
+    if (this.writeOff === 0 && this.segments.length > 1) {
+      try {
+        fs.unlinkSync(join(this.dir, segName(this.writeSeg)));
+      } catch {
+        /* ignore */
+      }
+    }
+    try {
+      fs.unlinkSync(this.lockPath);
+    } catch {
+      /* ignore */
+    }
+  }
+}
+
+function readAt(fd: number, position: number, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const buf = Buffer.allocUnsafe(length);
+    fs.read(fd, buf, 0, length, position, (err, n) => (err ? reject(err) : resolve(n === length ? buf : buf.subarray(0, n))));
+  });
+}
+
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * One process per spool directory: two writers would interleave frames and commit each
+ * other's positions. The lock file holds the owner's pid; a lock whose process is gone (a crash,
+ * or the same pid reused inside a restarted container) is taken over.
+ */
+function takeLock(path: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(fs.readFileSync(path, 'utf8').trim());
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new Error(`the spool directory ${path.replace(/\/lock$/, '')} is in use by process ${pid}; give each collector its own DATA_DIR`);
+      }
+      fs.unlinkSync(path);
+    }
+  }
+  throw new Error(`could not lock ${path}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { DatabaseConfig } from '../config.js';
+import { MysqlStore } from './mysql.js';
+import { SqliteStore } from './sqlite.js';
+import type { LogStore } from './types.js';
+
+export type { LogStore, CommitPosition, SqlReader } from './types.js';
+export { POSITIONS_TABLE } from './types.js';
+export { MysqlStore } from './mysql.js';
+export { SqliteStore } from './sqlite.js';
+
+/** The store for a configured database. */
+export function createStore(db: DatabaseConfig, log: Logger): LogStore {
+  switch (db.kind) {
+    case 'sqlite':
+      return new SqliteStore(db.file);
+    case 'mysql':
+      return new MysqlStore(db, log);
+  }
+}

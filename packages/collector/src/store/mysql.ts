@@ -1,0 +1,175 @@
+import mysql from 'mysql2/promise';
+import type { Logger } from 'pino';
+import { FIELDS, TABLE, addColumnSql, createTableSql, type Dialect } from '@db-log-pusher/schema';
+import type { Row } from '../ingest/normalize.js';
+import type { SpoolPosition } from '../spool/spool.js';
+import type { DatabaseConfig } from '../config.js';
+import type { SqlReader } from './sql-reader.js';
+import { POSITIONS_TABLE, type CommitPosition, type LogStore } from './types.js';
+
+type MysqlConfig = Extract<DatabaseConfig, { kind: 'mysql' }>;
+
+const START = FIELDS.findIndex((f) => f.name === 'start_time');
+/** Statement timeout for writes, so a database that stops answering is noticed and retried. */
+const WRITE_TIMEOUT_MS = 60_000;
+
+/**
+ * MySQL / MariaDB through a mysql2 pool. Works on the seed's table as users created it
+ * (DATETIME without milliseconds, no optional columns): the columns actually present are read
+ * at start and only those are written.
+ */
+export class MysqlStore implements LogStore {
+  readonly dialect: Dialect = 'mysql';
+  readonly description: string;
+  readonly reader: SqlReader;
+  private readonly pool: mysql.Pool;
+  /** Indexes into FIELDS of the columns the table has. */
+  private present: number[] = FIELDS.map((_, i) => i);
+  private insertPrefix = '';
+  /** start_time is DATETIME (seconds) in the seed's table: cut milliseconds rather than let MySQL round. */
+  private startTimeMs = true;
+  private initialised = false;
+
+  constructor(
+    cfg: MysqlConfig,
+    private readonly log: Logger,
+  ) {
+    this.description = `mysql://${cfg.user}@${cfg.host}:${cfg.port}/${cfg.database}`;
+    this.pool = mysql.createPool({
+      host: cfg.host,
+      port: cfg.port,
+      user: cfg.user,
+      password: cfg.password,
+      database: cfg.database,
+      charset: 'utf8mb4',
+      timezone: 'Z',
+      // Times travel as text, so nothing is shifted by the client's time zone.
+      dateStrings: true,
+      supportBigNumbers: true,
+      decimalNumbers: true,
+      connectTimeout: cfg.connectTimeoutMs,
+      connectionLimit: 4,
+      maxIdle: 4,
+      enableKeepAlive: true,
+    });
+    // Errors on idle connections (the server went away) must not crash the process.
+    this.pool.on('connection', (c) => c.on('error', () => undefined));
+    this.reader = {
+      dialect: 'mysql',
+      all: async (sql, params) => {
+        const [rows] = await this.pool.query({ sql, values: params as unknown[], timeout: 30_000 });
+        return rows as Record<string, unknown>[];
+      },
+    };
+  }
+
+  async init(): Promise<void> {
+    const conn = await this.pool.getConnection();
+    try {
+      const [exists] = await conn.query('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [TABLE]);
+      if ((exists as { n: number }[])[0].n === 0) {
+        for (const sql of createTableSql('mysql')) await conn.query(sql);
+        this.log.info({ table: TABLE }, 'created the access-log table');
+      }
+      await conn.query(
+        `CREATE TABLE IF NOT EXISTS ${POSITIONS_TABLE} (
+          spool_id VARCHAR(64) NOT NULL PRIMARY KEY,
+          segment BIGINT NOT NULL,
+          seg_offset BIGINT NOT NULL,
+          updated_at TIMESTAMP(3) DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)
+        ) ENGINE=InnoDB COMMENT='log-collector: spool position committed with each batch'`,
+      );
+      const cols = await this.columns(conn);
+      const missing = FIELDS.filter((f) => !cols.has(f.name));
+      for (const f of missing) {
+        if (f.seed) continue;
+        try {
+          await conn.query(addColumnSql('mysql', f));
+          this.log.info({ column: f.name }, 'added an optional column to the access-log table');
+        } catch (e) {
+          if (!this.initialised) this.log.warn({ column: f.name, err: (e as Error).message }, 'cannot add an optional column; this field will not be stored');
+        }
+      }
+      const now = await this.columns(conn);
+      const lacking = FIELDS.filter((f) => !now.has(f.name)).map((f) => f.name);
+      if (lacking.length && !this.initialised) this.log.warn({ columns: lacking }, 'the access-log table lacks these columns; their values are dropped');
+      this.present = FIELDS.map((f, i) => (now.has(f.name) ? i : -1)).filter((i) => i >= 0);
+      this.startTimeMs = (now.get('start_time') ?? 0) >= 3;
+      this.insertPrefix = `INSERT INTO ${TABLE} (${this.present.map((i) => FIELDS[i].name).join(', ')}) VALUES `;
+      this.initialised = true;
+    } finally {
+      conn.release();
+    }
+  }
+
+  /** Column name → DATETIME precision (0 for other types) of the access-log table. */
+  private async columns(conn: mysql.PoolConnection): Promise<Map<string, number>> {
+    const [rows] = await conn.query(
+      'SELECT COLUMN_NAME AS name, DATETIME_PRECISION AS p FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+      [TABLE],
+    );
+    return new Map((rows as { name: string; p: number | null }[]).map((r) => [r.name, r.p ?? 0]));
+  }
+
+  async readPosition(spoolId: string): Promise<SpoolPosition | null> {
+    const [rows] = await this.pool.query({ sql: `SELECT segment, seg_offset FROM ${POSITIONS_TABLE} WHERE spool_id = ?`, values: [spoolId], timeout: 30_000 });
+    const r = (rows as { segment: number | string; seg_offset: number | string }[])[0];
+    return r ? { segment: Number(r.segment), offset: Number(r.seg_offset) } : null;
+  }
+
+  /** One `(...)` tuple of escaped literals; the text protocol keeps multi-row INSERTs cheap. */
+  private tuple(r: Row): string {
+    let s = '(';
+    const present = this.present;
+    for (let k = 0; k < present.length; k++) {
+      const i = present[k];
+      let v = r[i];
+      if (i === START && typeof v === 'string') {
+        // RFC 3339 → 'YYYY-MM-DD HH:MM:SS[.mmm]' (UTC, the connection's time zone)
+        v = v.slice(0, 10) + ' ' + v.slice(11, this.startTimeMs ? 23 : 19);
+      }
+      if (k > 0) s += ',';
+      s += v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : mysql.escape(v);
+    }
+    return s + ')';
+  }
+
+  async writeBatch(rows: readonly Row[], pos: CommitPosition, maxRowsPerStatement: number): Promise<void> {
+    if (!this.initialised) await this.init();
+    // Build every statement before taking a connection, so the connection is busy only with I/O.
+    const statements: string[] = [];
+    for (let i = 0; i < rows.length; i += maxRowsPerStatement) {
+      const end = Math.min(rows.length, i + maxRowsPerStatement);
+      const parts = new Array<string>(end - i);
+      for (let j = i; j < end; j++) parts[j - i] = this.tuple(rows[j]);
+      statements.push(this.insertPrefix + parts.join(','));
+    }
+    const conn = await this.pool.getConnection();
+    let ok = false;
+    try {
+      await conn.query({ sql: 'START TRANSACTION', timeout: WRITE_TIMEOUT_MS });
+      for (const sql of statements) await conn.query({ sql, timeout: WRITE_TIMEOUT_MS });
+      await conn.query({
+        sql: `INSERT INTO ${POSITIONS_TABLE} (spool_id, segment, seg_offset) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE segment = VALUES(segment), seg_offset = VALUES(seg_offset)`,
+        values: [pos.spoolId, pos.segment, pos.offset],
+        timeout: WRITE_TIMEOUT_MS,
+      });
+      await conn.query({ sql: 'COMMIT', timeout: WRITE_TIMEOUT_MS });
+      ok = true;
+    } finally {
+      if (ok) conn.release();
+      else {
+        // The connection's state is unknown (maybe mid-transaction, maybe gone): never reuse it.
+        conn.destroy();
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query({ sql: 'SELECT 1', timeout: 5_000 });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,41 @@
+import type { Dialect } from '@db-log-pusher/schema';
+import type { Row } from '../ingest/normalize.js';
+import type { SpoolPosition } from '../spool/spool.js';
+import type { SqlReader } from './sql-reader.js';
+
+export type { SqlReader } from './sql-reader.js';
+
+/** The spool position committed together with a batch of rows. */
+export interface CommitPosition extends SpoolPosition {
+  spoolId: string;
+}
+
+/**
+ * A database that holds access logs. Each dialect keeps its specifics (DDL, literals,
+ * placeholders, transactions) behind this interface; PostgreSQL and ClickHouse implement it next.
+ */
+export interface LogStore {
+  readonly dialect: Dialect;
+  /** Read-only SQL for the query and statistics APIs (`?` placeholders). */
+  readonly reader: SqlReader;
+  /** The target without secrets, for logs. */
+  readonly description: string;
+  /**
+   * Connects, creates the table (and the bookkeeping table) when missing, and adds missing
+   * optional columns when permitted. Safe to call again after a failure.
+   */
+  init(): Promise<void>;
+  /** The spool position committed last for this spool, or null when none. */
+  readPosition(spoolId: string): Promise<SpoolPosition | null>;
+  /**
+   * Inserts the rows (FIELDS order; multi-row statements of at most `maxRowsPerStatement`) and
+   * records `position` in the same transaction, so a replay never stores a row twice.
+   */
+  writeBatch(rows: readonly Row[], position: CommitPosition, maxRowsPerStatement: number): Promise<void>;
+  /** Resolves when the database answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Name of the small table that holds each spool's committed position. */
+export const POSITIONS_TABLE = 'access_logs_spool_positions';
