@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { RoutePlugin } from '../context.js';
+
+/**
+ * Where the built dashboard is: `DASHBOARD_DIR`, else `packages/dashboard/dist` of this
+ * repository (the same relative place from `src/routes` and from `dist/routes`).
+ */
+export function dashboardDir(): string {
+  return process.env.DASHBOARD_DIR || fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url));
+}
+
+/**
+ * Serves the dashboard's static files at `/`. The files are public; the data they load comes
+ * from `/stats` and `/query`, which QUERY_TOKEN guards. Routes for the built files are fixed at
+ * start (`wildcard: false`), and the catch-all `GET /*` that find-my-way matches last only answers
+ * page navigations with index.html (the SPA fallback), so no API route is ever shadowed.
+ */
+export const dashboardRoutes: RoutePlugin = async (app, ctx) => {
+  const root = dashboardDir();
+  if (!existsSync(`${root}/index.html`)) {
+    ctx.log.warn({ dir: root }, 'dashboard not built; run `npm run build` to serve it at /');
+    app.get('/', async (_req, reply) =>
+      reply.type('text/plain; charset=utf-8').send('log-collector is running. The dashboard is not built: run `npm run build`.\nAPI: /query, /stats, /health, /ready, /metrics\n'),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    wildcard: false,
+    index: 'index.html',
+    setHeaders(res, path) {
+      // Built assets carry a content hash in their names; the index must always be revalidated.
+      res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
+  app.get('/*', async (req, reply) => {
+    const accept = String(req.headers.accept ?? '');
+    const last = req.url.split('?')[0].split('/').pop() ?? '';
+    if (accept.includes('text/html') && !last.includes('.')) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    return reply.code(404).send({ status: 'error', error: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+};

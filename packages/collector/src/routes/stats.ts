@@ -1,0 +1,55 @@
+import { BadRequestError, HttpError } from '../errors.js';
+import { filtersToSql, parseLogFilters, type LogFilters } from '../query/filters.js';
+import { computeStats, parseStatsOptions, StatsParamError, type StatsOptions } from '../stats/index.js';
+import type { RoutePlugin } from '../context.js';
+
+/**
+ * `GET /stats`: the `/query` filters plus `group_by`, `interval` and `limit`; answers KPIs for the
+ * whole range, per-group totals and per-group time series (see src/stats/compute.ts).
+ * Guarded by QUERY_TOKEN like `/query`.
+ */
+export const statsRoutes: RoutePlugin = async (app, ctx) => {
+  app.get('/stats', { preHandler: ctx.queryAuth }, async (req) => {
+    // Parse both halves before answering so one 400 names every bad parameter.
+    const bad: { param: string; message: string }[] = [];
+    let filters: LogFilters = {};
+    let options: StatsOptions | undefined;
+    try {
+      filters = parseLogFilters(req.query);
+    } catch (e) {
+      if (!(e instanceof BadRequestError)) throw e;
+      bad.push({ param: e.param, message: e.message });
+    }
+    try {
+      options = parseStatsOptions((req.query ?? {}) as Record<string, unknown>);
+    } catch (e) {
+      if (!(e instanceof StatsParamError)) throw e;
+      bad.push(...e.params.map((p, i) => ({ param: p, message: e.message.split('; ')[i] ?? e.message })));
+    }
+    if (bad.length || !options) throw statsBadRequest(bad);
+    if (filters.start !== undefined && filters.end !== undefined && filters.end < filters.start) {
+      throw new BadRequestError('end', 'end is before start_time');
+    }
+    const reader = ctx.store.reader;
+    try {
+      return await computeStats({
+        reader,
+        filter: filtersToSql(filters, reader.dialect),
+        options,
+        range: {
+          start: filters.start !== undefined ? new Date(filters.start) : null,
+          end: filters.end !== undefined ? new Date(filters.end) : null,
+        },
+      });
+    } catch (e) {
+      if (e instanceof StatsParamError) throw statsBadRequest(e.params.map((p) => ({ param: p, message: e.message })));
+      req.log.error({ err: e }, 'stats failed');
+      throw new HttpError(503, 'database unavailable', { 'retry-after': '5' });
+    }
+  });
+};
+
+function statsBadRequest(bad: { param: string; message: string }[]): HttpError {
+  const err = new BadRequestError(bad.map((b) => b.param).join(','), bad.map((b) => b.message).join('; '));
+  return err;
+}
