@@ -4,6 +4,8 @@ import { healthRoutes } from './health.js';
 import { ingestRoutes } from './ingest.js';
 import { metricsRoutes } from './metrics.js';
 import { queryRoutes } from './query.js';
+import { statsRoutes } from './stats.js';
+import { dashboardRoutes } from './dashboard.js';
 
 /** Registers every route group; each lives in its own file under `src/routes/`. */
 export async function registerRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
@@ -11,4 +13,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: CollectorContext
   await app.register(ingestRoutes, ctx);
   await app.register(queryRoutes, ctx);
   await app.register(metricsRoutes, ctx);
+  await app.register(statsRoutes, ctx);
+  // Last: its catch-all GET /* is matched after every specific route anyway.
+  await app.register(dashboardRoutes, ctx);
 }
