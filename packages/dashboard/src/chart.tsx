@@ -14,16 +14,19 @@ interface Props {
   timestamps: number[];
   series: ChartSeries[];
   format?: (v: number) => string;
+  /** Shorter format for axis ticks (defaults to format). */
+  axisFormat?: (v: number) => string;
   testId?: string;
 }
 
 /** A time-series line chart (uPlot), in UTC, resized with its container. */
-export function TimeChart({ title, timestamps, series, format, testId }: Props) {
+export function TimeChart({ title, timestamps, series, format, axisFormat, testId }: Props) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
     if (!el) return;
     const fmt = format ?? ((v: number) => String(v));
+    const axis = axisFormat ?? fmt;
     const opts: uPlot.Options = {
       width: Math.max(300, el.clientWidth),
       height: 220,
@@ -33,7 +36,7 @@ export function TimeChart({ title, timestamps, series, format, testId }: Props) 
       scales: { x: { time: true } },
       axes: [
         { stroke: '#8a94a6', grid: { stroke: '#2a3140' }, ticks: { stroke: '#2a3140' } },
-        { stroke: '#8a94a6', grid: { stroke: '#2a3140' }, ticks: { stroke: '#2a3140' }, size: 60, values: (_u, vals) => vals.map((v) => fmt(v)) },
+        { stroke: '#8a94a6', grid: { stroke: '#2a3140' }, ticks: { stroke: '#2a3140' }, size: 64, values: (_u, vals) => vals.map((v) => axis(v)) },
       ],
       series: [
         { label: 'UTC' },
@@ -55,7 +58,7 @@ export function TimeChart({ title, timestamps, series, format, testId }: Props) 
       ro.disconnect();
       plot.destroy();
     };
-  }, [timestamps, series, format]);
+  }, [timestamps, series, format, axisFormat]);
   return (
     <section class="card chart" data-testid={testId}>
       <h3>{title}</h3>

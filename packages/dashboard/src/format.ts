@@ -31,6 +31,12 @@ export function fmtMs(n: number | null | undefined): string {
   return n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${fmtInt(n)} ms`;
 }
 
+/** Axis ticks: `850ms`, `2.5s`. */
+export function fmtMsShort(n: number | null | undefined): string {
+  if (n === null || n === undefined) return '';
+  return n >= 1000 ? `${+(n / 1000).toFixed(1)}s` : `${Math.round(n)}ms`;
+}
+
 export function fmtPct(r: number | null | undefined): string {
   if (r === null || r === undefined) return '–';
   return `${(r * 100).toFixed(2)}%`;

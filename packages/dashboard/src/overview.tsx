@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { getJson, type GroupKey, type Metrics, type StatsAnswer } from './api.js';
 import { TimeChart, type ChartSeries } from './chart.js';
 import { FilterBar, OVERVIEW_FILTERS } from './filters.js';
-import { fmtBytes, fmtCompact, fmtInt, fmtMs, fmtPct } from './format.js';
+import { fmtBytes, fmtCompact, fmtInt, fmtMs, fmtMsShort, fmtPct } from './format.js';
 import { PRESETS, resolveRange, DEFAULT_PRESET } from './range.js';
 import { hrefFor, navigate } from './url-state.js';
 import { useApi } from './use-api.js';
@@ -150,7 +150,7 @@ function Charts({ answer }: { answer: StatsAnswer }) {
       <TimeChart testId="chart-requests" title="Requests" timestamps={ts} series={charts.req} format={fmtCompact} />
       <TimeChart testId="chart-errors" title="Error rate" timestamps={ts} series={charts.err} format={(x) => `${x.toFixed(1)}%`} />
       <TimeChart testId="chart-tokens" title="Tokens" timestamps={ts} series={charts.tok} format={fmtCompact} />
-      <TimeChart testId="chart-latency" title="Latency" timestamps={ts} series={charts.lat} format={fmtMs} />
+      <TimeChart testId="chart-latency" title="Latency" timestamps={ts} series={charts.lat} format={fmtMs} axisFormat={fmtMsShort} />
     </div>
   );
 }
