@@ -70,7 +70,7 @@ export function LogExplorer({ params, reload }: Props) {
       <div class="split">
         <section class="card table-card">
           <div class="table-head">
-            <span data-testid="logs-total">{fmtInt(total)} records</span>
+            <span data-testid="logs-total">{fmtInt(total)} {total === 1 ? 'record' : 'records'}</span>
             <Pager page={page} pages={pages} onPage={(p) => set({ page: String(p), detail: undefined })} />
           </div>
           <div class="table-scroll">
