@@ -13,7 +13,7 @@ import { ByteWriter } from "./writer";
 import { JsonScanner, SseScanner, RequestScan, ResponseScan } from "./scan";
 import { readAiLog } from "./ailog";
 import {
-  apiFromRoute, formatRfc3339Millis, modelFromGeminiPath, pathOnly, random01, responseFlagsToString, serviceFromCluster,
+  apiFromRoute, formatRfc3339Millis, modelFromGeminiPath, pathOnly, pathUnder, random01, responseFlagsToString, serviceFromCluster,
 } from "./util";
 import { PusherRoot } from "./root";
 
@@ -46,7 +46,7 @@ export class PusherHttp extends HttpContext {
       const p = getHeader(MapType.HttpRequestHeaders, ":path");
       const path = p === null ? "" : pathOnly(p);
       for (let i = 0; i < c.skipPaths.length; i++) {
-        if (path.startsWith(c.skipPaths[i])) { this.active = false; return Action.Continue; }
+        if (pathUnder(path, c.skipPaths[i])) { this.active = false; return Action.Continue; }
       }
     }
     if (!endOfStream) {

@@ -111,3 +111,10 @@ export function random01(): f64 {
   const r = x * 0x2545f4914f6cdd1d;
   return <f64>(r >> 11) / 9007199254740992.0;
 }
+
+/** Whether `path` is `prefix` or below it: "/health" matches "/health" and "/health/x", not "/healthy". */
+export function pathUnder(path: string, prefix: string): bool {
+  if (!path.startsWith(prefix)) return false;
+  if (path.length == prefix.length || prefix.endsWith("/")) return true;
+  return path.charCodeAt(prefix.length) == 0x2f;
+}
