@@ -1,0 +1,374 @@
+// The host: loads plugins into V8's WebAssembly, owns what Envoy shares between them (clusters
+// for http calls, shared data and queues, the clock, node identity), and drives streams through
+// the chain. This is also the programmatic test API (see README "Test API").
+
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { LogLevel, type LogLevelName, Status } from './abi.js';
+import { type Clock, ManualClock, RealClock } from './clock.js';
+import { HeaderMap, type HeaderPairs, type HeadersInit } from './header-map.js';
+import { type HttpCallOutcome, type HttpCallReply, type HttpCallRequest, replyToOutcome, sendHttpCall } from './http-call.js';
+import { type Context, type HttpCallRecord, type LogEntry, type PluginOptions, PluginVm } from './plugin.js';
+import type { PropertyInput } from './properties.js';
+import type { JsonValue } from './protobuf.js';
+import { type ActionRecord, HttpStream, type LocalReplyRecord, type StreamSinks } from './stream.js';
+
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+export interface HostOptions {
+  /** Cluster name -> base URL, e.g. {'outbound|80||svc.ns.svc.cluster.local': 'http://127.0.0.1:8080'}. */
+  clusters?: Record<string, string>;
+  /** `node.id`. */
+  nodeId?: string;
+  /** `node.cluster`. */
+  nodeCluster?: string;
+  /** `node.metadata` (e.g. {POD_NAME: 'gw-1'}). */
+  nodeMetadata?: Record<string, JsonValue>;
+  /** 'manual' (default for tests: time moves only with host.advance()), 'real', or a Clock. */
+  clock?: 'manual' | 'real' | Clock;
+  /**
+   * Answers http calls instead of the network. Return undefined to let the call go out for real;
+   * return {status, headers, body, delayMs}, {timeout: true}, {reset: true} or {connectionFailure: true}.
+   */
+  httpCallHandler?: (call: HttpCallRecord) => HttpCallReply | undefined | Promise<HttpCallReply | undefined>;
+  /** What a trapped plugin does to requests: skip it (true) or fail them with 503 (false, Envoy's default). */
+  failOpen?: boolean;
+  /** Level reported by proxy_get_log_level (default 'trace': plugins log everything). */
+  logLevel?: LogLevelName;
+  /** Called for every plugin log line. */
+  onLog?: (entry: LogEntry) => void;
+  /** Called when a plugin traps. */
+  onTrap?: (plugin: PluginVm, where: string, message: string) => void;
+}
+
+export type BodyInput = string | Uint8Array | Array<string | Uint8Array>;
+
+export interface RunStreamOptions {
+  /** Chain to run; defaults to every loaded plugin in load order. */
+  plugins?: PluginVm[];
+  request: { headers: HeadersInit; body?: BodyInput; trailers?: HeadersInit };
+  /** The upstream's answer (default 200 with no body); not used when a plugin replies locally. */
+  response?: { headers?: HeadersInit; body?: BodyInput; trailers?: HeadersInit };
+  /** Property overrides by dotted path; `wasm.*` keys preset filter state. */
+  properties?: Record<string, PropertyInput>;
+  filterState?: Record<string, string | Uint8Array>;
+  /**
+   * When a plugin pauses and nothing is in flight that could resume it, runStream throws (default).
+   * Set to wait instead, e.g. when the test resumes it by advancing the clock.
+   */
+  waitWhenStalled?: boolean;
+}
+
+export interface MessageSeen {
+  headers: Record<string, string>;
+  headerPairs: HeaderPairs;
+  body: string;
+  bodyBytes: Uint8Array;
+  bodyChunks: Uint8Array[];
+  trailers?: Record<string, string>;
+}
+
+export interface StreamResult {
+  /** What reached the upstream (undefined when a plugin answered before the request completed). */
+  upstreamRequest?: MessageSeen;
+  /** What the client received. */
+  response: MessageSeen & { status: number };
+  localResponse?: LocalReplyRecord;
+  actions: ActionRecord[];
+  filterState: Record<string, string>;
+  stream: HttpStream;
+}
+
+interface Queue {
+  id: number;
+  vmId: string;
+  name: string;
+  owner: PluginVm;
+  items: Uint8Array[];
+}
+
+const MAX_QUEUE_ITEMS = 10_000;
+
+export class WasmHost {
+  readonly clock: Clock;
+  readonly plugins: PluginVm[] = [];
+  readonly clusters: Map<string, string>;
+  readonly nodeId: string;
+  readonly nodeCluster: string;
+  readonly nodeMetadata: Record<string, JsonValue>;
+  readonly failOpen: boolean;
+  readonly logLevel: number;
+  readonly sharedData = new Map<string, { value: Uint8Array; cas: number }>();
+  private cas = 1;
+  private queues = new Map<number, Queue>();
+  private nextQueueId = 1;
+  private nextToken = 1;
+  private inflight = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(readonly options: HostOptions = {}) {
+    const c = options.clock ?? 'manual';
+    this.clock = c === 'manual' ? new ManualClock() : c === 'real' ? new RealClock() : c;
+    this.clusters = new Map(Object.entries(options.clusters ?? {}));
+    this.nodeId = options.nodeId ?? '';
+    this.nodeCluster = options.nodeCluster ?? '';
+    this.nodeMetadata = options.nodeMetadata ?? {};
+    this.failOpen = options.failOpen ?? false;
+    this.logLevel = LogLevel[options.logLevel ?? 'trace'];
+  }
+
+  /** Moves a manual clock forward, firing ticks that fall due. */
+  advance(ms: number): number {
+    if (!(this.clock instanceof ManualClock)) throw new Error('advance() needs the manual clock');
+    return this.clock.advance(ms);
+  }
+
+  /** Loads a plugin and appends it to the chain; throws PluginLoadError (with the plugin's logs) if it is rejected. */
+  async loadPlugin(opts: PluginOptions): Promise<PluginVm> {
+    const bytes = typeof opts.wasm === 'string' ? await readFile(opts.wasm) : opts.wasm;
+    const dflt = typeof opts.wasm === 'string' ? basename(opts.wasm).replace(/\.wasm$/, '') : `plugin-${this.plugins.length + 1}`;
+    const vm = new PluginVm(this, opts, dflt);
+    await vm.load(bytes);
+    this.plugins.push(vm);
+    return vm;
+  }
+
+  setCluster(name: string, url: string): void {
+    this.clusters.set(name, url);
+  }
+
+  hasCluster(name: string): boolean {
+    return this.clusters.has(name) || !!this.options.httpCallHandler;
+  }
+
+  // ---- streams ---------------------------------------------------------------------------------
+
+  /** A stream for step-by-step driving (the gateway uses this); see HttpStream. */
+  openStream(
+    init: { requestHeaders: HeadersInit | HeaderMap; properties?: Record<string, PropertyInput>; filterState?: Record<string, string | Uint8Array>; plugins?: PluginVm[]; protocol?: string },
+    sinks: StreamSinks,
+  ): HttpStream {
+    const headers = init.requestHeaders instanceof HeaderMap ? init.requestHeaders : new HeaderMap(init.requestHeaders);
+    return new HttpStream(this, init.plugins ?? this.plugins, { requestHeaders: headers, properties: init.properties, filterState: init.filterState, protocol: init.protocol }, sinks);
+  }
+
+  /** Runs one request/response exchange through the chain and reports what every side saw. */
+  async runStream(opts: RunStreamOptions): Promise<StreamResult> {
+    const up = newSeen();
+    const down = newSeen();
+    let upstreamDone = false;
+    let upstreamStarted = false;
+    const stream = this.openStream(
+      { requestHeaders: opts.request.headers, properties: opts.properties, filterState: opts.filterState, plugins: opts.plugins },
+      {
+        requestHeaders: (h, eos) => {
+          upstreamStarted = true;
+          up.headerPairs = h.pairs.map(([k, v]) => [k, v]);
+          if (eos) upstreamDone = true;
+        },
+        requestData: (c, eos) => {
+          up.bodyChunks.push(c);
+          if (eos) upstreamDone = true;
+        },
+        requestTrailers: (t) => {
+          up.trailers = t.toObject();
+          upstreamDone = true;
+        },
+        responseHeaders: (h) => {
+          down.headerPairs = h.pairs.map(([k, v]) => [k, v]);
+        },
+        responseData: (c) => {
+          down.bodyChunks.push(c);
+        },
+        responseTrailers: (t) => {
+          down.trailers = t.toObject();
+        },
+      },
+    );
+    const reqChunks = toChunks(opts.request.body);
+    const reqTrailers = opts.request.trailers ? new HeaderMap(opts.request.trailers) : undefined;
+    stream.startRequest(reqChunks.length === 0 && !reqTrailers);
+    reqChunks.forEach((c, i) => stream.requestData(c, i === reqChunks.length - 1 && !reqTrailers));
+    if (reqTrailers) stream.requestTrailersIn(reqTrailers);
+    await this.waitFor(() => upstreamDone || stream.finished, stream, 'the request never reached the upstream', opts.waitWhenStalled);
+    if (!stream.finished) {
+      const r = opts.response ?? {};
+      const rh = new HeaderMap(r.headers ?? { ':status': '200' });
+      if (!rh.has(':status')) rh.pairs.unshift([':status', '200']);
+      const chunks = toChunks(r.body);
+      const trailers = r.trailers ? new HeaderMap(r.trailers) : undefined;
+      stream.startResponse(rh, chunks.length === 0 && !trailers);
+      chunks.forEach((c, i) => stream.responseData(c, i === chunks.length - 1 && !trailers));
+      if (trailers) stream.responseTrailersIn(trailers);
+      await this.waitFor(() => stream.finished, stream, 'the response never reached the client', opts.waitWhenStalled);
+    }
+    finishSeen(up);
+    finishSeen(down);
+    const filterState: Record<string, string> = {};
+    for (const [k, v] of stream.filterState) filterState[k] = dec.decode(v);
+    return {
+      upstreamRequest: upstreamStarted ? up : undefined,
+      response: { ...down, status: Number(down.headers[':status'] ?? 0) },
+      localResponse: stream.localReply,
+      actions: stream.actions,
+      filterState,
+      stream,
+    };
+  }
+
+  private async waitFor(cond: () => boolean, stream: HttpStream, what: string, wait?: boolean): Promise<void> {
+    for (;;) {
+      if (cond()) return;
+      await new Promise((r) => setImmediate(r));
+      if (cond()) return;
+      if (this.inflight.size > 0) {
+        await Promise.race([...this.inflight]);
+        continue;
+      }
+      if (wait) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      const paused = stream.actions.filter((a) => a.action === 'pause').map((a) => `${a.plugin}:${a.callback}`);
+      throw new Error(`stream stalled: ${what}; a plugin paused (${paused.join(', ') || 'none'}) and nothing in flight can resume it`);
+    }
+  }
+
+  // ---- http calls ------------------------------------------------------------------------------
+
+  dispatchHttpCall(vm: PluginVm, ctx: Context, req: HttpCallRequest): number {
+    const token = this.nextToken++;
+    const hm = new HeaderMap(req.headers);
+    const record: HttpCallRecord = {
+      plugin: vm.name,
+      token,
+      contextId: ctx.id,
+      cluster: req.cluster,
+      headers: hm.toObject(),
+      headerPairs: req.headers,
+      body: dec.decode(req.body),
+      bodyBytes: req.body,
+      trailers: req.trailers,
+      timeoutMs: req.timeoutMs,
+    };
+    vm.httpCalls.push(record);
+    if (vm.httpCalls.length > 10_000) vm.httpCalls.shift();
+    const ac = new AbortController();
+    ctx.calls.set(token, ac);
+    const run = async (): Promise<void> => {
+      let outcome: HttpCallOutcome;
+      const reply = this.options.httpCallHandler ? await this.options.httpCallHandler(record) : undefined;
+      if (reply) {
+        if (reply.delayMs) await abortableSleep(reply.delayMs, ac.signal);
+        outcome = replyToOutcome(reply);
+      } else {
+        const base = this.clusters.get(req.cluster);
+        outcome = base ? await sendHttpCall(base, req, ac.signal) : { kind: 'failure', reason: 'unknown cluster' };
+      }
+      if (ac.signal.aborted) {
+        record.outcome = { failure: 'cancelled', delivered: false };
+        return;
+      }
+      ctx.calls.delete(token);
+      const delivered = !ctx.deleted && !vm.failed;
+      record.outcome = outcome.kind === 'response'
+        ? { status: outcome.status, headers: new HeaderMap(outcome.headers).toObject(), body: dec.decode(outcome.body), delivered }
+        : { failure: outcome.reason, delivered };
+      vm.deliverHttpCallResponse(ctx, token, outcome);
+    };
+    const p = run().catch((e) => vm.log('error', `http call ${token} to ${req.cluster} failed in the host: ${(e as Error).message}`));
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+    return token;
+  }
+
+  /** Resolves once no http call is in flight (responses delivered, or cancelled). */
+  async idle(): Promise<void> {
+    for (;;) {
+      await new Promise((r) => setImmediate(r));
+      if (this.inflight.size === 0) return;
+      await Promise.allSettled([...this.inflight]);
+    }
+  }
+
+  // ---- shared data and queues ---------------------------------------------------------------------
+
+  nextCas(): number {
+    this.cas = (this.cas % 0xfffffffe) + 1;
+    return this.cas;
+  }
+
+  registerQueue(vm: PluginVm, vmId: string, name: string): number {
+    for (const q of this.queues.values()) if (q.vmId === vmId && q.name === name) return q.id;
+    const id = this.nextQueueId++;
+    this.queues.set(id, { id, vmId, name, owner: vm, items: [] });
+    return id;
+  }
+
+  resolveQueue(vmId: string, name: string): number | undefined {
+    for (const q of this.queues.values()) if (q.vmId === vmId && q.name === name) return q.id;
+    return undefined;
+  }
+
+  enqueue(id: number, value: Uint8Array): number {
+    const q = this.queues.get(id);
+    if (!q) return Status.NotFound;
+    if (q.items.length >= MAX_QUEUE_ITEMS) q.items.shift();
+    q.items.push(value);
+    queueMicrotask(() => q.owner.queueReady(id));
+    return Status.Ok;
+  }
+
+  dequeue(id: number): Uint8Array | number {
+    const q = this.queues.get(id);
+    if (!q) return Status.NotFound;
+    const v = q.items.shift();
+    return v ?? Status.Empty;
+  }
+
+  // ---- events ----------------------------------------------------------------------------------
+
+  emitLog(entry: LogEntry): void {
+    this.options.onLog?.(entry);
+  }
+
+  emitTrap(vm: PluginVm, where: string, message: string): void {
+    this.options.onTrap?.(vm, where, message);
+  }
+
+  /** Shuts every plugin down (on_done, waiting for proxy_done up to graceMs, on_delete). */
+  async close(graceMs = 2000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.idle();
+    for (const p of this.plugins) await p.shutdown(graceMs);
+    await this.idle();
+  }
+}
+
+function newSeen(): MessageSeen {
+  return { headers: {}, headerPairs: [], body: '', bodyBytes: new Uint8Array(), bodyChunks: [] };
+}
+
+function finishSeen(s: MessageSeen): void {
+  s.headers = new HeaderMap(s.headerPairs).toObject();
+  s.bodyBytes = Buffer.concat(s.bodyChunks);
+  s.body = dec.decode(s.bodyBytes);
+}
+
+function toChunks(b: BodyInput | undefined): Uint8Array[] {
+  if (b === undefined) return [];
+  const arr = Array.isArray(b) ? b : [b];
+  return arr.map((c) => (typeof c === 'string' ? enc.encode(c) : c)).filter((c, i, a) => c.length > 0 || a.length === 1 ? c.length > 0 : true);
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}
