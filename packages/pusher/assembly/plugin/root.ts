@@ -33,8 +33,11 @@ export class PusherRoot extends RootContext {
     this.config = c;
     this.metrics.define();
     this.sender = new Sender(this.contextId, c, this.metrics);
-    const tick = c.flushIntervalMs < c.retryBackoffMs ? c.flushIntervalMs : c.retryBackoffMs;
-    setTickPeriod(<u32>tick);
+    // Ticks at the gcd of the flush interval and the retry backoff: partial batches leave exactly
+    // every flush interval, and due retries at most one tick late.
+    let a = c.flushIntervalMs, b = c.retryBackoffMs;
+    while (b != 0) { const t = a % b; a = b; b = t; }
+    setTickPeriod(<u32>(a < 10 ? 10 : a));
     logInfo("db-log-pusher: sending to cluster " + c.clusterName + " path " + c.collectorPath +
       ", batch_size " + c.batchSize.toString() + ", flush_interval_ms " + c.flushIntervalMs.toString());
     return true;

@@ -22,8 +22,11 @@ export class Sender {
   private inFlight: Map<u32, Batch> = new Map<u32, Batch>();
   private inFlightRecords: i32 = 0;
   private warnedDrop: bool = false;
+  private nextPartialMs: i64 = 0;
 
-  constructor(public rootId: u32, public config: PluginConfig, public metrics: Metrics) {}
+  constructor(public rootId: u32, public config: PluginConfig, public metrics: Metrics) {
+    this.nextPartialMs = nowMillis() + <i64>config.flushIntervalMs;
+  }
 
   queuedRecords(): i32 { return this.queue.length - this.head; }
 
@@ -48,7 +51,10 @@ export class Sender {
   }
 
   onTick(): void {
-    this.flush(true, this.rootId);
+    const now = nowMillis();
+    const partial = now >= this.nextPartialMs;
+    if (partial) this.nextPartialMs = now + <i64>this.config.flushIntervalMs;
+    this.flush(partial, this.rootId);
     this.metrics.setQueued(this.pendingRecords());
   }
 
