@@ -71,6 +71,7 @@ export class Drainer {
           await this.store.init();
           this.spool.rewind(await this.store.readPosition(this.spool.id));
           this.positioned = true;
+          if (this.spool.backlog) this.log.info({ spoolBytes: this.spool.pendingBytes }, 'replaying the spool into the database');
           this.markOk();
           continue;
         }

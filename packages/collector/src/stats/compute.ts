@@ -125,29 +125,54 @@ function groupExpr(col: string | null): string {
   return NUMERIC_GROUPS.has(col) ? col : `NULLIF(${col}, '')`;
 }
 
-function metricsSql(sd: StatsDialect, table: string, q: MetricsQuery): string {
-  const g = groupExpr(q.groupCol);
-  const b = q.bucketSeconds ? `${sd.idiv(sd.epochSeconds('start_time'), String(q.bucketSeconds))} * ${q.bucketSeconds}` : '0';
-  const kpiCols = q.kpi ? `, ${sd.clientHost()} AS c, ${sd.isFallback()} AS fb` : '';
+/** Sums and counts per (group, bucket): one plain GROUP BY pass. */
+function sumsSql(sd: StatsDialect, table: string, q: MetricsQuery): string {
+  const kpiCols = q.kpi ? `,\n  COUNT(DISTINCT ${sd.clientHost()}) AS uv, SUM(${sd.isFallback()}) AS fallbacks` : '';
+  return `SELECT ${groupExpr(q.groupCol)} AS g, ${bucketExpr(sd, q.bucketSeconds)} AS b, COUNT(*) AS requests,
+  SUM(CASE WHEN response_code >= 400 THEN 1 ELSE 0 END) AS errors,
+  SUM(CASE WHEN response_code >= 500 THEN 1 ELSE 0 END) AS errors_5xx,
+  SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(total_tokens) AS total_tokens,
+  SUM(bytes_received) AS bytes_received, SUM(bytes_sent) AS bytes_sent,
+  SUM(duration) AS dsum, COUNT(duration) AS dcount${kpiCols}
+FROM ${table} WHERE ${q.where}
+GROUP BY ${groupExpr(q.groupCol)}, ${bucketExpr(sd, q.bucketSeconds)}`;
+}
+
+/**
+ * Exact nearest-rank duration percentiles per (group, bucket): a histogram of the distinct
+ * durations (GROUP BY duration: as many rows as distinct millisecond values, far fewer than log
+ * rows), then a running total over it with a window function; the pN value is the first
+ * duration whose running total reaches ceil(N% of the count). Only aggregated rows come back.
+ */
+function percentilesSql(sd: StatsDialect, table: string, q: MetricsQuery): string {
   const rank = (p: number) => sd.idiv(`n * ${p} + 99`, '100');
-  const pct = (p: number) => `MAX(CASE WHEN d IS NOT NULL AND rn = ${rank(p)} THEN d END)`;
-  return `SELECT g, b, COUNT(*) AS requests,
-  SUM(CASE WHEN rc >= 400 THEN 1 ELSE 0 END) AS errors,
-  SUM(CASE WHEN rc >= 500 THEN 1 ELSE 0 END) AS errors_5xx,
-  SUM(ti) AS input_tokens, SUM(tout) AS output_tokens, SUM(tt) AS total_tokens,
-  SUM(bin) AS bytes_received, SUM(bout) AS bytes_sent,
-  SUM(d) AS dsum, COUNT(d) AS dcount,
-  ${pct(50)} AS p50, ${pct(95)} AS p95, ${pct(99)} AS p99${q.kpi ? ', COUNT(DISTINCT c) AS uv, SUM(fb) AS fallbacks' : ''}
-FROM (
-  SELECT f.*, ROW_NUMBER() OVER (PARTITION BY g, b, (d IS NULL) ORDER BY d) AS rn,
-    COUNT(d) OVER (PARTITION BY g, b) AS n
-  FROM (
-    SELECT ${g} AS g, ${b} AS b, response_code AS rc, input_tokens AS ti, output_tokens AS tout,
-      total_tokens AS tt, bytes_received AS bin, bytes_sent AS bout, duration AS d${kpiCols}
-    FROM ${table} WHERE ${q.where}
-  ) f
-) r
-GROUP BY g, b`;
+  const pct = (p: number) => `MIN(CASE WHEN cs >= ${rank(p)} THEN d END)`;
+  return `WITH h AS (
+  SELECT ${groupExpr(q.groupCol)} AS g, ${bucketExpr(sd, q.bucketSeconds)} AS b, duration AS d, COUNT(*) AS c
+  FROM ${table} WHERE ${q.where} AND duration IS NOT NULL
+  GROUP BY ${groupExpr(q.groupCol)}, ${bucketExpr(sd, q.bucketSeconds)}, duration
+), cum AS (
+  SELECT g, b, d, SUM(c) OVER (PARTITION BY g, b ORDER BY d ROWS UNBOUNDED PRECEDING) AS cs,
+    SUM(c) OVER (PARTITION BY g, b) AS n
+  FROM h
+)
+SELECT g, b, ${pct(50)} AS p50, ${pct(95)} AS p95, ${pct(99)} AS p99 FROM cum GROUP BY g, b`;
+}
+
+function bucketExpr(sd: StatsDialect, seconds: number | null): string {
+  return seconds ? `${sd.idiv(sd.epochSeconds('start_time'), String(seconds))} * ${seconds}` : '0';
+}
+
+/** Runs both queries and joins their rows on (group, bucket). */
+async function metricsRows(reader: SqlReader, sd: StatsDialect, table: string, q: MetricsQuery, params: unknown[]): Promise<Record<string, unknown>[]> {
+  const sums = await reader.all(sumsSql(sd, table, q), params);
+  if (!sums.length) return sums;
+  const pcts = await reader.all(percentilesSql(sd, table, q), params);
+  const byKey = new Map(pcts.map((r) => [`${keyId(normKey(r.g))}|${num(r.b)}`, r]));
+  return sums.map((r) => {
+    const p = byKey.get(`${keyId(normKey(r.g))}|${num(r.b)}`);
+    return { ...r, p50: p?.p50 ?? null, p95: p?.p95 ?? null, p99: p?.p99 ?? null };
+  });
 }
 
 function toMetrics(row: Record<string, unknown>): Metrics {

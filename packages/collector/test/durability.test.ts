@@ -1,0 +1,213 @@
+// Durability: a database outage through a TCP proxy we control, and SIGKILL of the real CLI during
+// ingest. Every acknowledged record must end up stored exactly once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { startCollector } from '../src/index.js';
+import { createTestDatabase, getJson, mysqlUrlOrSkip, post, removeDir, smallRecord, spawnCollector, tempDir, testConfig, waitFor } from './helpers.js';
+
+/** A TCP proxy to MariaDB that can be cut (open connections dropped, new ones refused) and restored. */
+async function startProxy(targetHost: string, targetPort: number) {
+  const sockets = new Set<net.Socket>();
+  let down = false;
+  const server = net.createServer((client) => {
+    if (down) return client.destroy();
+    const upstream = net.connect(targetPort, targetHost);
+    sockets.add(client).add(upstream);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut() {
+      down = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/**
+ * Sends records until `stop()` from `workers` concurrent loops, alternating single objects and
+ * NDJSON batches; remembers the request_ids of every acknowledged (2xx) request.
+ */
+function loadGenerator(urlOf: () => string, prefix: string, workers = 4) {
+  const acked = new Set<string>();
+  let running = true;
+  let seq = 0;
+  let errors = 0;
+  const loops = Array.from({ length: workers }, async (_, w) => {
+    while (running) {
+      const n = seq++ % 3 === 0 ? 5 : 1;
+      const ids = Array.from({ length: n }, (_, k) => `${prefix}-${w}-${seq}-${k}`);
+      const body = n === 1 ? JSON.stringify(smallRecord(ids[0])) : ids.map((id) => JSON.stringify(smallRecord(id))).join('\n');
+      try {
+        const r = await post(`${urlOf()}/ingest`, body, n === 1 ? 'application/json' : 'application/x-ndjson');
+        if (r.status === 200) for (const id of ids) acked.add(id);
+      } catch {
+        errors++; // the collector was killed mid-request: not acknowledged
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  });
+  return {
+    acked,
+    errors: () => errors,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('a database outage during steady ingest: every acknowledged record stored exactly once', async (t) => {
+  const url = mysqlUrlOrSkip(t);
+  if (!url) return;
+  const db = await createTestDatabase(url);
+  const proxy = await startProxy(db.host, db.port);
+  const dir = tempDir();
+  const c = await startCollector(testConfig(dir, { MYSQL_DSN: `${db.user}${db.password ? ':' + db.password : ''}@tcp(127.0.0.1:${proxy.port})/${db.name}?timeout=2s`, FLUSH_INTERVAL_MS: '100' }));
+  try {
+    const load = loadGenerator(() => c.url, 'outage');
+    await sleep(1000);
+    proxy.cut();
+    const ackedBeforeCut = load.acked.size;
+    // While the database is away, ingest keeps being acknowledged from the spool, and /ready says so.
+    await waitFor('not ready', async () => (await getJson(`${c.url}/ready`)).status === 503, 10_000);
+    await sleep(3000);
+    const ackedDuringCut = load.acked.size - ackedBeforeCut;
+    const metrics = await (await fetch(`${c.url}/metrics`)).text();
+    const pending = Number(/^log_collector_pending_records (\d+)/m.exec(metrics)![1]);
+    proxy.restore();
+    await sleep(1000);
+    await load.stop();
+    assert.ok(ackedDuringCut > 0, 'records were acknowledged during the outage');
+    assert.ok(pending > 0, 'they were pending while the database was away');
+    assert.match(metrics, /^log_collector_db_errors_total [1-9]/m);
+    const total = load.acked.size;
+    await waitFor(
+      'every acknowledged record in the table',
+      async () => (await db.rows<{ n: number }>("SELECT COUNT(*) AS n FROM access_logs WHERE request_id LIKE 'outage-%'"))[0].n >= total,
+      30_000,
+      200,
+    );
+    await waitFor('ready again', async () => (await getJson(`${c.url}/ready`)).status === 200, 10_000);
+    await c.close();
+    const rows = await db.rows<{ request_id: string; n: number }>("SELECT request_id, COUNT(*) AS n FROM access_logs WHERE request_id LIKE 'outage-%' GROUP BY request_id");
+    const dupes = rows.filter((r) => r.n > 1);
+    assert.deepEqual(dupes, [], 'no record stored twice');
+    const stored = new Set(rows.map((r) => r.request_id));
+    const missing = [...load.acked].filter((id) => !stored.has(id));
+    assert.deepEqual(missing, [], 'no acknowledged record lost');
+    assert.equal(stored.size, total, 'nothing unacknowledged appeared');
+  } finally {
+    await c.close();
+    await proxy.close();
+    await db.drop();
+    removeDir(dir);
+  }
+});
+
+async function crashRun(env: Record<string, string>, countIn: (dir: string) => Promise<Map<string, number>>, prefix: string) {
+  const dir = tempDir();
+  const countStored = () => countIn(dir);
+  // Long flush thresholds, so the spool certainly holds unwritten records when the kill comes.
+  const envAll = { DATA_DIR: dir, FLUSH_INTERVAL_MS: '1000', FLUSH_SIZE: '5000', MAX_BATCH_ROWS: '5000', ...env };
+  let replays = 0;
+  let col = await spawnCollector(envAll);
+  let current = col.url;
+  const load = loadGenerator(() => current, prefix, 6);
+  try {
+    // Two kills during ingest, each followed by a restart on the same DATA_DIR.
+    for (let round = 0; round < 2; round++) {
+      await sleep(1200);
+      col.child.kill('SIGKILL');
+      await col.exited;
+      await sleep(300);
+      col = await spawnCollector(envAll);
+      current = col.url;
+      const restarted = col;
+      await waitFor('the spool replay', () => restarted.output().includes('replaying the spool'), 10_000);
+      replays++;
+    }
+    assert.equal(replays, 2);
+    await sleep(800);
+    await load.stop();
+    assert.ok(load.acked.size > 100, `enough traffic (${load.acked.size} acknowledged)`);
+    const acked = load.acked;
+    await waitFor(
+      'every acknowledged record stored',
+      async () => {
+        const stored = await countStored();
+        return [...acked].every((id) => stored.has(id));
+      },
+      30_000,
+      250,
+    );
+    col.child.kill('SIGTERM');
+    assert.equal(await col.exited, 0, 'graceful exit on SIGTERM');
+    const stored = await countStored();
+    const dupes = [...stored].filter(([, n]) => n > 1);
+    assert.deepEqual(dupes, [], 'no record stored twice');
+    assert.ok(stored.size >= acked.size);
+    return { dir, acked: acked.size, errors: load.errors() };
+  } finally {
+    if (col.child.exitCode === null) col.child.kill('SIGKILL');
+    await load.stop();
+    removeDir(dir);
+  }
+}
+
+test('SIGKILL during ingest on MariaDB: after restart every acknowledged record is stored exactly once', async (t) => {
+  const url = mysqlUrlOrSkip(t);
+  if (!url) return;
+  const db = await createTestDatabase(url);
+  try {
+    await crashRun(
+      { MYSQL_DSN: db.goDsn },
+      async () => {
+        const rows = await db.rows<{ request_id: string; n: number }>("SELECT request_id, COUNT(*) AS n FROM access_logs WHERE request_id LIKE 'crash-my-%' GROUP BY request_id").catch(() => []);
+        return new Map(rows.map((r) => [r.request_id, Number(r.n)]));
+      },
+      'crash-my',
+    );
+  } finally {
+    await db.drop();
+  }
+});
+
+test('SIGKILL during ingest on SQLite: after restart every acknowledged record is stored exactly once', async () => {
+  await crashRun(
+    {},
+    async (dir) => {
+      const db = new Database(join(dir, 'access_logs.db'), { readonly: true, fileMustExist: true });
+      try {
+        const rows = db.prepare("SELECT request_id, COUNT(*) AS n FROM access_logs WHERE request_id LIKE 'crash-sq-%' GROUP BY request_id").all() as { request_id: string; n: number }[];
+        return new Map(rows.map((r) => [r.request_id, r.n]));
+      } finally {
+        db.close();
+      }
+    },
+    'crash-sq',
+  );
+});
