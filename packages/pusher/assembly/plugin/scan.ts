@@ -57,7 +57,28 @@ export class JsonScanner {
   parentKey(): string { return this.keyAt(this.depth - 1); }
 
   feed(ptr: usize, len: i32): void {
-    for (let i = 0; i < len; i++) this.byte(load<u8>(ptr + <usize>i));
+    let i = 0;
+    while (i < len) {
+      if (this.inString && !this.escape && this.unicodeLeft == 0) {
+        // Fast path through string contents: most of an LLM answer is text.
+        let j = i;
+        while (j < len) {
+          const c = load<u8>(ptr + <usize>j);
+          if (c == 0x22 || c == 0x5c) break;
+          j++;
+        }
+        const room = MAX_STRING - this.strLen;
+        const n = j - i < room ? j - i : room;
+        if (n > 0) {
+          memory.copy(changetype<usize>(this.strBuf) + <usize>this.strLen, ptr + <usize>i, <usize>n);
+          this.strLen += n;
+        }
+        i = j;
+        if (i >= len) break;
+      }
+      this.byte(load<u8>(ptr + <usize>i));
+      i++;
+    }
   }
 
   byte(b: u8): void {
@@ -159,7 +180,18 @@ export class SseScanner {
         this.prefix = 0;
         continue;
       }
-      if (this.mode == 1) { this.json.byte(b); continue; }
+      if (this.mode == 1) {
+        // Hand the rest of the data line to the JSON scanner in one piece.
+        let j = i;
+        while (j < len) {
+          const c = load<u8>(ptr + <usize>j);
+          if (c == 0x0a || c == 0x0d) break;
+          j++;
+        }
+        this.json.feed(ptr + <usize>i, j - i);
+        i = j - 1;
+        continue;
+      }
       if (this.mode == 2) continue;
       // mode 0: match "data:"
       const want: u8 = this.prefix == 0 ? 0x64 : this.prefix == 1 ? 0x61 : this.prefix == 2 ? 0x74 : this.prefix == 3 ? 0x61 : 0x3a;

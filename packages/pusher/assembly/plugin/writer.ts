@@ -49,49 +49,55 @@ export class ByteWriter {
     this.text(v.toString());
   }
 
+  // Appends without a capacity check; callers ensure room first.
+  @inline private put(b: u8): void {
+    store<u8>(changetype<usize>(this.buf) + <usize>this.len, b);
+    this.len++;
+  }
+
   /** Writes `s` as a quoted JSON string, at most `maxChars` UTF-16 units (0: no limit). */
   jsonString(s: string, maxChars: i32 = 0): void {
     let n = s.length;
     if (maxChars > 0 && n > maxChars) n = maxChars;
-    this.ensure(n + 2);
-    this.byte(0x22);
+    this.ensure(n * 6 + 2); // worst case: every unit escaped as \u00XX
+    this.put(0x22);
     for (let i = 0; i < n; i++) {
       let c = <u32>s.charCodeAt(i);
       if (c < 0x80) {
-        if (c == 0x22 || c == 0x5c) { this.byte(0x5c); this.byte(<u8>c); }
-        else if (c >= 0x20) this.byte(<u8>c);
-        else if (c == 0x0a) { this.byte(0x5c); this.byte(0x6e); }
-        else if (c == 0x0d) { this.byte(0x5c); this.byte(0x72); }
-        else if (c == 0x09) { this.byte(0x5c); this.byte(0x74); }
+        if (c == 0x22 || c == 0x5c) { this.put(0x5c); this.put(<u8>c); }
+        else if (c >= 0x20) this.put(<u8>c);
+        else if (c == 0x0a) { this.put(0x5c); this.put(0x6e); }
+        else if (c == 0x0d) { this.put(0x5c); this.put(0x72); }
+        else if (c == 0x09) { this.put(0x5c); this.put(0x74); }
         else {
-          this.byte(0x5c); this.byte(0x75); this.byte(0x30); this.byte(0x30);
-          this.byte(<u8>HEX.charCodeAt(c >> 4)); this.byte(<u8>HEX.charCodeAt(c & 15));
+          this.put(0x5c); this.put(0x75); this.put(0x30); this.put(0x30);
+          this.put(<u8>HEX.charCodeAt(c >> 4)); this.put(<u8>HEX.charCodeAt(c & 15));
         }
         continue;
       }
       if (c < 0x800) {
-        this.byte(<u8>(0xc0 | (c >> 6)));
-        this.byte(<u8>(0x80 | (c & 0x3f)));
+        this.put(<u8>(0xc0 | (c >> 6)));
+        this.put(<u8>(0x80 | (c & 0x3f)));
         continue;
       }
       if (c >= 0xd800 && c < 0xdc00 && i + 1 < n) {
         const d = <u32>s.charCodeAt(i + 1);
         if (d >= 0xdc00 && d < 0xe000) {
           const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          this.byte(<u8>(0xf0 | (cp >> 18)));
-          this.byte(<u8>(0x80 | ((cp >> 12) & 0x3f)));
-          this.byte(<u8>(0x80 | ((cp >> 6) & 0x3f)));
-          this.byte(<u8>(0x80 | (cp & 0x3f)));
+          this.put(<u8>(0xf0 | (cp >> 18)));
+          this.put(<u8>(0x80 | ((cp >> 12) & 0x3f)));
+          this.put(<u8>(0x80 | ((cp >> 6) & 0x3f)));
+          this.put(<u8>(0x80 | (cp & 0x3f)));
           i++;
           continue;
         }
       }
       if (c >= 0xd800 && c < 0xe000) c = 0xfffd; // lone surrogate
-      this.byte(<u8>(0xe0 | (c >> 12)));
-      this.byte(<u8>(0x80 | ((c >> 6) & 0x3f)));
-      this.byte(<u8>(0x80 | (c & 0x3f)));
+      this.put(<u8>(0xe0 | (c >> 12)));
+      this.put(<u8>(0x80 | ((c >> 6) & 0x3f)));
+      this.put(<u8>(0x80 | (c & 0x3f)));
     }
-    this.byte(0x22);
+    this.put(0x22);
   }
 
   toBuffer(): ArrayBuffer {
