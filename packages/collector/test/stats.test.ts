@@ -132,7 +132,7 @@ async function both(fn: (reader: SqlReader) => Promise<StatsResult>, t: { skip: 
 test('KPIs over the whole table match an independent computation', async (t) => {
   const r = await both((reader) => computeStats({ reader, filter: { where: '', params: [] }, options: parseStatsOptions({}) }), t);
   const m = refMetrics(RECORDS);
-  const { pv, uv, fallback_count, error_rate, ...metrics } = r.kpis;
+  const { pv, uv, fallback_count, error_rate, ...metrics } = r.kpis!;
   assert.deepEqual(metrics, m);
   assert.equal(pv, RECORDS.length);
   assert.equal(uv, new Set(RECORDS.map(refClient).filter((c) => c !== null)).size);
@@ -171,7 +171,7 @@ test('filters narrow every part; series without group_by is one series', async (
   const opts = parseStatsOptions({ group_by: 'response_code', interval: '30m' });
   const r = await both((reader) => computeStats({ reader, filter: { where: 'WHERE consumer = ?', params: ['team-a'] }, options: opts }), t);
   const rs = RECORDS.filter((x) => x.consumer === 'team-a');
-  assert.equal(r.kpis.requests, rs.length);
+  assert.equal(r.kpis!.requests, rs.length);
   const codes = new Set(rs.map((x) => x.response_code));
   assert.equal(r.groups!.length, codes.size);
   assert.deepEqual(r.groups!.find((g) => g.key === 429), { key: 429, ...refMetrics(rs.filter((x) => x.response_code === 429)) });
@@ -207,10 +207,19 @@ test('a range that needs too many buckets is refused before querying', async () 
 
 test('an empty selection gives zeros and null percentiles', async (t) => {
   const r = await both((reader) => computeStats({ reader, filter: { where: 'model = ?', params: ['no-such-model'] }, options: parseStatsOptions({ group_by: 'consumer', interval: '1h' }) }), t);
-  assert.equal(r.kpis.pv, 0);
-  assert.equal(r.kpis.uv, 0);
-  assert.equal(r.kpis.duration_p99, null);
-  assert.equal(r.kpis.error_rate, 0);
+  assert.equal(r.kpis!.pv, 0);
+  assert.equal(r.kpis!.uv, 0);
+  assert.equal(r.kpis!.duration_p99, null);
+  assert.equal(r.kpis!.error_rate, 0);
   assert.deepEqual(r.groups, []);
   assert.deepEqual(r.series, []);
+});
+
+test('kpis=false leaves the KPIs out; groups keep their percentiles', async (t) => {
+  const opts = parseStatsOptions({ group_by: 'consumer', kpis: 'false' });
+  const r = await both((reader) => computeStats({ reader, filter: { where: '', params: [] }, options: opts }), t);
+  assert.equal(r.kpis, undefined);
+  const teamA = RECORDS.filter((x) => x.consumer === 'team-a');
+  assert.deepEqual(r.groups!.find((g) => g.key === 'team-a'), { key: 'team-a', ...refMetrics(teamA) });
+  assert.throws(() => parseStatsOptions({ kpis: 'maybe' }), /kpis: must be true or false/);
 });

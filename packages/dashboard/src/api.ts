@@ -96,7 +96,7 @@ export interface StatsAnswer {
   group_by: string | null;
   interval: string | null;
   interval_seconds: number | null;
-  kpis: Kpis;
+  kpis?: Kpis;
   groups?: (Metrics & { key: GroupKey })[];
   timestamps?: number[];
   series?: { key: GroupKey; values: Record<keyof Metrics, (number | null)[]> }[];

@@ -40,7 +40,7 @@ export function Overview({ params, reload }: Props) {
   const key = JSON.stringify([base, reload]);
   const series = useApi(() => getJson<StatsAnswer>('stats', { ...base, interval: range.interval }), key);
   const tops = useApi(
-    () => Promise.all(TOPS.map((t) => getJson<StatsAnswer>('stats', { ...base, group_by: t.by, limit: 8 }))),
+    () => Promise.all(TOPS.map((t) => getJson<StatsAnswer>('stats', { ...base, group_by: t.by, limit: 8, kpis: 'false' }))),
     key,
   );
 

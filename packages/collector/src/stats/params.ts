@@ -32,6 +32,8 @@ export interface StatsOptions {
   interval: string | null;
   /** Number of groups returned (the busiest first). */
   limit: number;
+  /** Whether to compute the whole-range KPIs (`kpis=false` skips them, e.g. for top lists). */
+  kpis: boolean;
 }
 
 export class StatsParamError extends Error {
@@ -84,6 +86,13 @@ export function parseStatsOptions(query: Record<string, unknown>): StatsOptions 
     if (!Number.isInteger(n) || n < 1 || n > MAX_GROUP_LIMIT) problems.push({ param: 'limit', message: `must be an integer from 1 to ${MAX_GROUP_LIMIT}` });
     else limit = n;
   }
+  let kpis = true;
+  const k = single(query, 'kpis');
+  if (k !== undefined && k !== '') {
+    if (/^(true|1|yes)$/i.test(k)) kpis = true;
+    else if (/^(false|0|no)$/i.test(k)) kpis = false;
+    else problems.push({ param: 'kpis', message: 'must be true or false' });
+  }
   if (problems.length) throw new StatsParamError(problems);
-  return { groupBy, intervalSeconds, interval, limit };
+  return { groupBy, intervalSeconds, interval, limit, kpis };
 }
