@@ -110,3 +110,44 @@ test('a plugin earlier in the chain that writes ai_log as ai-statistics does: it
     assert.deepEqual([rec.model, rec.input_tokens, rec.output_tokens, rec.total_tokens], ['deepseek-chat', 11, 22, 33]);
   }
 });
+
+test('garbage, truncated and deeply nested bodies never trap the plugin or touch the request', async (t) => {
+  const traps: string[] = [];
+  const h = await (await import('./helpers.js')).harness({}, { onTrap: (_p, where, message) => traps.push(`${where}: ${message}`) });
+  t.after(() => h.host.close());
+  let seed = 12345;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const alphabet = [...'{}[]":,\\ \n\r\tdata:usage_tokens0123456789-eE.nulltrue\u00e9\u{1F600}'];
+  const bodies = [
+    '{'.repeat(5000) + '"usage":{"prompt_tokens":1}' + '}'.repeat(5000),
+    '[' + '"x",'.repeat(10000) + '{"usage":{"total_tokens":99999999999999999999999}}]',
+    'data: {"usage":{"prompt_tokens":"12"}}\n\ndata: {"usage":{"prompt_tokens":-5,"completion_tokens":1e3}}\n\n',
+    '"\\u12' + 'x'.repeat(100),
+  ];
+  for (let i = 0; i < 60; i++) {
+    let s = '';
+    const n = rnd(3000);
+    for (let j = 0; j < n; j++) s += alphabet[rnd(alphabet.length)];
+    bodies.push(s);
+  }
+  for (const [i, body] of bodies.entries()) {
+    const bytes = Buffer.from(body);
+    const parts: Uint8Array[] = [];
+    for (let at = 0; at < bytes.length; ) { const k = 1 + rnd(700); parts.push(bytes.subarray(at, at + k)); at += k; }
+    const type = i % 2 ? 'text/event-stream' : 'application/json';
+    const r = await h.host.runStream({
+      request: { headers: { ':method': 'POST', ':path': '/v1/chat/completions', ':authority': 'a', 'content-type': 'application/json' }, body: parts.length ? parts : undefined },
+      response: { headers: { ':status': '200', 'content-type': type }, body: parts.length ? parts : undefined },
+    });
+    assert.equal(r.response.status, 200);
+    assert.ok(Buffer.concat(r.response.bodyChunks).equals(bytes), 'the body passes unchanged');
+  }
+  await h.host.idle();
+  h.host.advance(1000);
+  await h.host.idle();
+  assert.deepEqual(traps, []);
+  const recs = h.records();
+  assert.equal(recs.length, bodies.length);
+  assert.equal(recs[0].input_tokens, undefined, 'values nested beyond the scan depth are ignored');
+  assert.ok(recs.every((r) => r.input_tokens === undefined || (Number.isInteger(r.input_tokens) && (r.input_tokens as number) >= 0)));
+});
