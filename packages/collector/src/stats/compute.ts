@@ -129,7 +129,7 @@ function groupExpr(col: string | null): string {
 
 /** Sums and counts per (group, bucket): one plain GROUP BY pass. */
 function sumsSql(sd: StatsDialect, table: string, q: MetricsQuery): string {
-  const kpiCols = q.kpi ? `,\n  COUNT(DISTINCT ${sd.clientHost()}) AS uv, SUM(${sd.isFallback()}) AS fallbacks` : '';
+  const kpiCols = q.kpi ? `,\n  COUNT(DISTINCT ${sd.clientKey()}) AS uv, SUM(${sd.isFallback()}) AS fallbacks` : '';
   return `SELECT ${groupExpr(q.groupCol)} AS g, ${bucketExpr(sd, q.bucketSeconds)} AS b, COUNT(*) AS requests,
   SUM(CASE WHEN response_code >= 400 THEN 1 ELSE 0 END) AS errors,
   SUM(CASE WHEN response_code >= 500 THEN 1 ELSE 0 END) AS errors_5xx,

@@ -17,6 +17,12 @@ export interface StatsDialect {
    * host part of downstream_remote_address (without the port; `[v6]` kept in brackets).
    */
   clientHost(): string;
+  /**
+   * clientHost() as a distinct-count key: lower-cased (IPv6 hex is case-insensitive) and cut to
+   * 255 characters. On MariaDB the CAST to CHAR(255) keeps COUNT(DISTINCT) in an in-memory
+   * VARCHAR tree instead of a BLOB temp table (TEXT columns), which halves its cost.
+   */
+  clientKey(): string;
   /** 1 when ai_log records a fallback (a non-empty `fallback_from`), else 0. */
   isFallback(): string;
 }
@@ -39,6 +45,7 @@ const sqlite: StatsDialect = {
       ELSE ${dra} END`;
     return `(CASE WHEN ${xff} IS NOT NULL AND TRIM(${xff}) NOT IN ('', '-') THEN ${first} ELSE NULLIF(${host}, '') END)`;
   },
+  clientKey: () => `lower(substr(${sqlite.clientHost()}, 1, 255))`,
   isFallback: () =>
     `(CASE WHEN ai_log LIKE '%fallback_from%' THEN (CASE WHEN json_valid(ai_log) THEN
       (CASE WHEN COALESCE(CAST(json_extract(ai_log, '$.fallback_from') AS TEXT), '') NOT IN ${FALLBACK_EMPTY} THEN 1 ELSE 0 END)
@@ -59,6 +66,7 @@ const mysql: StatsDialect = {
       ELSE ${dra} END`;
     return `(CASE WHEN ${xff} IS NOT NULL AND TRIM(${xff}) NOT IN ('', '-') THEN ${first} ELSE NULLIF(${host}, '') END)`;
   },
+  clientKey: () => `LOWER(CAST(${mysql.clientHost()} AS CHAR(255)))`,
   isFallback: () =>
     `(CASE WHEN ai_log LIKE '%fallback_from%' THEN (CASE WHEN JSON_VALID(ai_log) THEN
       (CASE WHEN COALESCE(JSON_UNQUOTE(JSON_EXTRACT(ai_log, '$.fallback_from')), '') NOT IN ${FALLBACK_EMPTY} THEN 1 ELSE 0 END)
