@@ -14,7 +14,7 @@ const chunks = (text: string, n: number): string[] => {
   return out;
 };
 
-async function one(response: { headers: Record<string, string>; body: string | string[] }, request = chatRequest(), properties = {}, filterState = {}) {
+async function one(response: { headers: Record<string, string>; body: string | string[] }, request: { headers: Record<string, string>; body?: string } = chatRequest(), properties = {}, filterState: Record<string, string> = {}) {
   const h = await harness();
   try {
     await h.host.runStream({ request, response, properties, filterState });
