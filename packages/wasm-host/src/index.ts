@@ -6,3 +6,5 @@ export { type HostOptions, type RunStreamOptions, type StreamResult, type Messag
 export { type HttpCallRecord, type LogEntry, type MetricSnapshot, type PluginOptions, PluginLoadError, PluginVm } from './plugin.js';
 export { encodeProperty, encodeTyped, KNOWN_PROPERTY_TYPES, type PropertyInput, type PropertyType, type TypedValue } from './properties.js';
 export { type ActionRecord, HttpStream, type LocalReplyRecord, type StreamSinks } from './stream.js';
+export { type Gateway, type GatewayOptions, startGateway } from './gateway.js';
+export { jsonLogger, type Logger } from './log.js';

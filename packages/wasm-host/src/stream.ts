@@ -241,6 +241,7 @@ export class HttpStream implements StreamBinding {
     }
     let cb: string;
     let r: number | undefined;
+    const replyBefore = this.localReply;
     st.inCallback = true;
     try {
       if (ev.k === 'headers') {
@@ -272,7 +273,7 @@ export class HttpStream implements StreamBinding {
     }
     const paused = ev.k === 'headers' ? r !== HeadersAction.Continue && r !== HeadersAction.ContinueAndEndStream : r !== DataAction.Continue;
     this.actions.push({ plugin: plugin.name, callback: cb, action: paused ? 'pause' : 'continue', value: r });
-    if (this.localReply || this.finished || (req && this.requestEnded)) return;
+    if (this.localReply !== replyBefore || this.finished || (req && this.requestEnded)) return;
     if (!paused) {
       this.releaseStage(stages, st, ev);
       return;

@@ -1,8 +1,9 @@
 // Conformance module: request header `x-op` (comma separated) selects what it exercises.
-// Plugin configuration: "name=a;cluster=c;tick=1000" ("reject" makes on_configure fail).
+// Plugin configuration: "name=a;cluster=c;tick=1000;ops=a|b" (ops replaces the header;
+// "reject" makes on_configure fail).
 import {
   addHeader, bufferSize, continueStream, defineMetric, dequeue, enqueue, getBuffer, getHeader, getMetric,
-  getProperty, getPropertyRaw, getShared, grpcCallStatus, headerMapSize, headerPairsRaw, hex, httpCall,
+  getProperty, getPropertyExact, getPropertyRaw, getShared, grpcCallStatus, headerMapSize, headerPairsRaw, hex, httpCall,
   incrementMetric, log, nowNanos, recordMetric, registerQueue, removeHeader, replaceHeader, sendLocalResponse,
   setBuffer, setEffectiveContext, setHeaderPairsRaw, setProperty, setShared, setTickPeriod, str,
   REQUEST_HEADERS, RESPONSE_HEADERS, CALL_RESPONSE_HEADERS,
@@ -14,6 +15,7 @@ export function proxy_on_memory_allocate(size: usize): usize {
 }
 
 let name = "conf";
+let configOps = "";
 let cluster = "";
 let rootId: u32 = 0;
 let requests: u32 = 0;
@@ -52,6 +54,7 @@ export function proxy_on_configure(id: u32, size: u32): bool {
     if (kv.length < 2) continue;
     if (kv[0] == "name") name = kv[1];
     if (kv[0] == "cluster") cluster = kv[1];
+    if (kv[0] == "ops") configOps = kv[1].replaceAll("|", ",");
     if (kv[0] == "tick") setTickPeriod(<u32>parseInt(kv[1]));
   }
   requests = defineMetric(0, "test_requests_total");
@@ -76,7 +79,7 @@ export function proxy_on_request_headers(ctx: u32, n: u32, eos: bool): u32 {
   incrementMetric(requests, 1);
   incrementMetric(inflight, 1);
   const opHeader = getHeader(REQUEST_HEADERS, "x-op");
-  const op = opHeader === null ? "" : opHeader!;
+  const op = configOps != "" ? configOps : opHeader === null ? "" : opHeader!;
   ops.set(ctx, op);
   log(1, "request headers ctx=" + ctx.toString() + " n=" + n.toString() + " eos=" + (eos ? "1" : "0") + " op=" + op);
   if (has(ctx, "trap")) unreachable();
@@ -105,7 +108,7 @@ export function proxy_on_request_headers(ctx: u32, n: u32, eos: bool): u32 {
   if (has(ctx, "read-state")) {
     addHeader(REQUEST_HEADERS, "x-ai-log", str(getProperty("ai_log")));
     addHeader(REQUEST_HEADERS, "x-prefixed-status", getPropertyRaw("wasm.ai_log").toString());
-    addHeader(REQUEST_HEADERS, "x-filter-state", str(getProperty("filter_state.wasm.ai_log")));
+    addHeader(REQUEST_HEADERS, "x-filter-state", str(getPropertyExact("filter_state\0wasm.ai_log")));
   }
   if (has(ctx, "shared")) {
     setShared("k", "v1", 0);

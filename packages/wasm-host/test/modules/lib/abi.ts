@@ -111,6 +111,13 @@ export function getProperty(path: string): ArrayBuffer | null {
   return takeBytes();
 }
 
+/** Path given with its NUL separators already in place. */
+export function getPropertyExact(path: string): ArrayBuffer | null {
+  const p = utf8(path);
+  if (proxy_get_property(changetype<usize>(p), p.byteLength, scratch, scratch + 4) != 0) return null;
+  return takeBytes();
+}
+
 export function getPropertyRaw(path: string): i32 {
   const p = utf8(path);
   return proxy_get_property(changetype<usize>(p), p.byteLength, scratch, scratch + 4);
