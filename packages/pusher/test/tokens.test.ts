@@ -84,10 +84,10 @@ test('model from the request body when the response has none; no tokens when non
   assert.equal(rec.total_tokens, undefined);
 });
 
-test('ai_log from filter state wins, double-encoded or not, and is sent as an object', async () => {
+test('ai_log from filter state wins, double-encoded, escaped or plain, and is sent as an object', async () => {
   const ai = { model: 'qwen-max', input_token: '21', output_token: 17, api: 'qwen', llm_service_duration: 1590 };
   const response = { headers: { ':status': '200', 'content-type': 'application/json' }, body: '{"model":"other","usage":{"prompt_tokens":1,"completion_tokens":1}}' };
-  for (const stored of [JSON.stringify(ai), JSON.stringify(JSON.stringify(ai))]) {
+  for (const stored of [JSON.stringify(ai), JSON.stringify(JSON.stringify(ai)), JSON.stringify(ai).replaceAll('"', '\\"')]) {
     const rec = await one(response, chatRequest(), {}, { 'wasm.ai_log': stored });
     assert.deepEqual(rec.ai_log, ai);
     assert.deepEqual([rec.model, rec.input_tokens, rec.output_tokens, rec.total_tokens, rec.api], ['qwen-max', 21, 17, 38, 'qwen']);
