@@ -14,6 +14,7 @@ import { startGateway, type Gateway } from '@db-log-pusher/wasm-host';
 import { startCollector, loadConfig } from '@db-log-pusher/collector';
 import { startMockLlm, predictUsage, type MockLlm } from '@db-log-pusher/mock-llm';
 import { PUSHER_WASM_PATH } from '../src/index.js';
+import { AI_LOG_WRITER_WASM } from './helpers.js';
 
 const FQDN = 'log-collector.e2e.svc.cluster.local';
 const CLUSTER = `outbound|80||${FQDN}`;
@@ -126,6 +127,29 @@ async function pipeline(t: TestContext, databaseUrl?: string): Promise<void> {
   assert.equal(m['db_log_pusher.records_sent'].value, sent.length);
   assert.equal(m['db_log_pusher.records_dropped'].value, 0);
   assert.ok(m['db_log_pusher.batches_sent'].value < sent.length, 'records travel in batches');
+
+  // A plugin earlier in the chain writes ai_log as ai-statistics does; its values win.
+  const ai = { model: 'qwen-max', input_token: 21, output_token: 17, total_token: 38, api: 'qwen' };
+  const chain = await startGateway({
+    listen: '127.0.0.1:0',
+    upstream: llm.url,
+    clusters: { [CLUSTER]: collector.url },
+    logLevel: 'error',
+    logger: () => {},
+    plugins: [
+      { wasm: AI_LOG_WRITER_WASM, configuration: { ai_log: ai, double_encode: true } },
+      { wasm: PUSHER_WASM_PATH, configuration: { collector_service_name: FQDN, collector_port: 80, collector_path: '/ingest', batch_size: 1 } },
+    ],
+  });
+  t.after(() => chain.close());
+  const viaChain = await send(chain, 'ai-statistics-chain', 'POST', '/v1/chat/completions', chat('counted elsewhere'));
+  assert.equal(viaChain.status, 200);
+  const all = await queryAll(collector.url, sent.length + 1);
+  const rec = all.find((l) => l.request_id === 'ai-statistics-chain')!;
+  assert.ok(rec, 'record of the chained request');
+  const storedAi = typeof rec.ai_log === 'string' ? JSON.parse(rec.ai_log) : rec.ai_log;
+  assert.deepEqual(storedAi, ai);
+  assert.deepEqual([rec.model, rec.input_tokens, rec.output_tokens, rec.total_tokens, rec.api], ['qwen-max', 21, 17, 38, 'qwen']);
 }
 
 test('end to end on SQLite: each request stored once with method, path, status, bytes, duration, model and tokens', async (t) => {
