@@ -12,11 +12,12 @@ interface Props {
   reload: number;
 }
 
-const TOPS: { by: string; title: string }[] = [
+const TOPS: { by: string; title: string; extra?: Record<string, string> }[] = [
   { by: 'model', title: 'Top models' },
   { by: 'consumer', title: 'Top consumers' },
   { by: 'route', title: 'Top routes' },
-  { by: 'mcp_tool', title: 'Top MCP tools' },
+  // Only MCP traffic: otherwise every model call would show up as "(none)" at the top.
+  { by: 'mcp_tool', title: 'Top MCP tools', extra: { bizType: 'MCP_SERVER' } },
 ];
 
 function filterParams(params: Record<string, string>): Record<string, string> {
@@ -40,7 +41,7 @@ export function Overview({ params, reload }: Props) {
   const key = JSON.stringify([base, reload]);
   const series = useApi(() => getJson<StatsAnswer>('stats', { ...base, interval: range.interval }), key);
   const tops = useApi(
-    () => Promise.all(TOPS.map((t) => getJson<StatsAnswer>('stats', { ...base, group_by: t.by, limit: 8, kpis: 'false' }))),
+    () => Promise.all(TOPS.map((t) => getJson<StatsAnswer>('stats', { ...base, ...t.extra, group_by: t.by, limit: 8, kpis: 'false' }))),
     key,
   );
 
