@@ -273,7 +273,12 @@ export class HttpStream implements StreamBinding {
     }
     const paused = ev.k === 'headers' ? r !== HeadersAction.Continue && r !== HeadersAction.ContinueAndEndStream : r !== DataAction.Continue;
     this.actions.push({ plugin: plugin.name, callback: cb, action: paused ? 'pause' : 'continue', value: r });
-    if (this.localReply !== replyBefore || this.finished || (req && this.requestEnded)) return;
+    if (this.localReply !== replyBefore || this.finished || (req && this.requestEnded)) {
+      // Hold this direction: nothing more passes the plugin that answered locally.
+      st.paused = ev.k === 'data' ? 'data' : ev.k;
+      st.current = null;
+      return;
+    }
     if (!paused) {
       this.releaseStage(stages, st, ev);
       return;
@@ -493,6 +498,8 @@ export class HttpStream implements StreamBinding {
     if (this.responseStarted || this.localReply) return Status.BadArgument;
     this.localReply = { plugin: this.plugins[index].name, status, details, body, headers, grpcStatus };
     const fromResponse = this.responseHeaders !== undefined;
+    this.requestEnded = true;
+    this.responseInputIgnored = true;
     queueMicrotask(() => this.runLocalReply(status, details, body, headers, fromResponse));
     return Status.Ok;
   }

@@ -133,6 +133,10 @@ export function proxy_on_request_headers(ctx: u32, n: u32, eos: bool): u32 {
     setEffectiveContext(ctx);
     log(2, "root call token=" + t.toString());
   }
+  if (has(ctx, "fire")) {
+    const t = httpCall(cluster, [":method", ":path", ":authority"], ["GET", "/fire", "fire.local"], "", 5000);
+    log(2, "stream call token=" + t.toString());
+  }
   if (has(ctx, "local")) {
     sendLocalResponse(403, "denied_by_" + name, "denied by " + name, ["x-denied-by"], [name]);
     return 1;
