@@ -18,12 +18,14 @@ import { startGateway, type Gateway } from '@db-log-pusher/wasm-host';
 const HELP = `npm run demo -- [options]
 
 Starts the log collector (SQLite in a temporary DATA_DIR), a mock OpenAI/Anthropic/MCP upstream,
-two db-log-gateway instances running packages/pusher/build/db-log-pusher.wasm in front of it
-(an AI route and an MCP route), and a traffic generator; prints the URLs to open.
+db-log-gateway instances running packages/pusher/build/db-log-pusher.wasm in front of it (an AI
+route, an MCP route, and a fallback route whose ai_log records fallback_from), and a traffic
+generator; prints the URLs to open.
 
 Options:
   --port N            collector and dashboard port (default 8080; a free one if taken)
-  --gateway-port N    first gateway port (default 10000; the MCP gateway takes the next; free ones if taken)
+  --gateway-port N    first gateway port (default 10000; the MCP and fallback gateways take the next two;
+                      free ones if taken)
   --rate N            requests per second generated (default 8, max 200)
   --requests N        stop generating after N requests (default 5000, max 100000)
   --data-dir DIR      keep the collector's data in DIR instead of a temporary directory
@@ -36,6 +38,10 @@ Options:
 Ctrl-C stops everything cleanly.`;
 
 const WASM = resolve('packages/pusher/build/db-log-pusher.wasm');
+// A small plugin built with the pusher's test fixtures that writes `ai_log` into filter state as
+// Higress's ai-statistics does; the demo's fallback route uses it to record `fallback_from`, the
+// attribute Higress's AI observability set-up logs for a model fallback.
+const AI_LOG_WRITER = resolve('packages/pusher/build/fixtures/ai-log-writer.wasm');
 const COLLECTOR_FQDN = 'log-collector.demo.svc.cluster.local';
 
 function intOpt(v: string | undefined, name: string, def: number, min: number, max: number): number {
@@ -129,7 +135,7 @@ interface Traffic {
   failed(): number;
 }
 
-function startTraffic(aiGateway: string, mcpGateway: string): Traffic {
+function startTraffic(aiGateway: string, mcpGateway: string, fallbackGateway: string | undefined): Traffic {
   const rnd = prng(2024);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   let sent = 0;
@@ -167,7 +173,8 @@ function startTraffic(aiGateway: string, mcpGateway: string): Traffic {
       body = { model: 'claude-3-5-sonnet', max_tokens: 16 + Math.floor(rnd() * 200), stream: rnd() < 0.5, messages: [{ role: 'user', content: pick(PROMPTS) }] };
     } else {
       const stream = rnd() < 0.4;
-      url = `${aiGateway}/v1/chat/completions`;
+      // Now and then the primary model is "down" and the request is served on the fallback route.
+      url = `${fallbackGateway && rnd() < 0.06 ? fallbackGateway : aiGateway}/v1/chat/completions`;
       body = {
         model: pick(MODELS),
         stream,
@@ -303,12 +310,12 @@ async function main(): Promise<void> {
         max_body_bytes: 2048,
       },
     });
-    const gw = (port: number, route: string, pod: string) =>
+    const gw = (port: number, route: string, pod: string, before: { wasm: string; name: string; configuration: unknown }[] = []) =>
       onPort(`the ${route} gateway`, port, (p) =>
         startGateway({
           listen: `127.0.0.1:${p}`,
           upstream: llm!.url,
-          plugins: [plugin(pod)],
+          plugins: [...before, plugin(pod)],
           clusters: { [cluster]: collector!.url },
           nodeId: `router~127.0.0.1~${pod}.demo~demo.svc.cluster.local`,
           nodeMetadata: { POD_NAME: pod, NAMESPACE: 'demo' },
@@ -319,6 +326,12 @@ async function main(): Promise<void> {
       );
     gateways.push(await gw(GW_PORT, 'ai-route', 'demo-gateway-0'));
     gateways.push(await gw(GW_PORT === 0 ? 0 : GW_PORT + 1, 'mcp-route', 'demo-gateway-1'));
+    if (existsSync(AI_LOG_WRITER)) {
+      const writer = { wasm: AI_LOG_WRITER, name: 'ai-statistics', configuration: { ai_log: { fallback_from: 'ai-route-gpt-4o', api: 'chat' } } };
+      gateways.push(await gw(GW_PORT === 0 ? 0 : GW_PORT + 2, 'ai-route-fallback', 'demo-gateway-0', [writer]));
+    } else {
+      info(`${AI_LOG_WRITER} is missing: no fallback route (the Fallbacks KPI stays 0)`);
+    }
   } catch (e) {
     console.error(`[demo] could not start: ${(e as Error).message}`);
     await shutdown(1);
@@ -334,7 +347,7 @@ async function main(): Promise<void> {
     Query API        ${collector.url}/query?page_size=5
     Statistics API   ${collector.url}/stats?group_by=model&interval=1m
     AI gateway       ${gateways[0].url}   (db-log-pusher.wasm in front of the mock LLM)
-    MCP gateway      ${gateways[1].url}
+    MCP gateway      ${gateways[1].url}${gateways[2] ? `\n    Fallback route   ${gateways[2].url}   (an ai-statistics-like plugin writes ai_log.fallback_from)` : ''}
     Mock upstream    ${llm.url}
     Collector data   ${dataDir}${ownDataDir ? ' (removed on exit; --data-dir keeps it)' : ''}
 
@@ -343,7 +356,7 @@ async function main(): Promise<void> {
       -H 'x-mse-consumer: me' -d '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}'
 `);
   const trafficStart = Date.now();
-  traffic = startTraffic(gateways[0].url, gateways[1].url);
+  traffic = startTraffic(gateways[0].url, gateways[1].url, gateways[2]?.url);
 
   let last = -1;
   const progress = setInterval(async () => {
