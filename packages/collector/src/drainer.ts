@@ -1,12 +1,17 @@
 import type { Logger } from 'pino';
-import type { Spool } from './spool/spool.js';
-import type { LogStore } from './store/types.js';
+import type { Spool, SpoolBatch } from './spool/spool.js';
+import type { CommitPosition, LogStore } from './store/types.js';
 import type { CollectorMetrics } from './metrics.js';
 
 export interface DrainerOptions {
   flushSize: number;
   flushIntervalMs: number;
   maxBatchRows: number;
+}
+
+interface Prepared {
+  batch: SpoolBatch;
+  write: (pos: CommitPosition) => Promise<void>;
 }
 
 const MIN_BACKOFF_MS = 200;
@@ -33,6 +38,8 @@ export class Drainer {
   private backoff = MIN_BACKOFF_MS;
   private unsubscribe: () => void;
   private lastError = '';
+  /** The next batch, read and prepared while the previous one was being written. */
+  private ahead: Prepared | undefined;
 
   constructor(
     private readonly spool: Spool,
@@ -65,8 +72,12 @@ export class Drainer {
   }
 
   private async run(): Promise<void> {
-    while (!this.stopping || (Date.now() < this.drainDeadline && (this.spool.hasUnread() || !this.positioned))) {
+    while (!this.stopping || (Date.now() < this.drainDeadline && (this.spool.hasUnread() || !this.positioned || this.ahead))) {
       try {
+        if (this.ahead) {
+          await this.writeOne();
+          continue;
+        }
         if (!this.positioned) {
           await this.store.init();
           this.spool.rewind(await this.store.readPosition(this.spool.id));
@@ -98,20 +109,38 @@ export class Drainer {
     }
   }
 
-  private async writeOne(): Promise<void> {
+  /** Reads the next batch from the spool and does the store's CPU work for it. */
+  private async take(): Promise<Prepared> {
     const batch = await this.spool.readBatch(this.opts.maxBatchRows);
-    this.inFlight = batch.rows.length;
-    try {
-      const end = this.metrics.dbWriteSeconds.startTimer();
-      await this.store.writeBatch(batch.rows, { spoolId: this.spool.id, ...batch.end }, this.opts.maxBatchRows);
-      end();
-      this.spool.commit(batch.end);
-      this.metrics.batchRows.observe(batch.rows.length);
-      this.metrics.recordsWritten.inc(batch.rows.length);
-      this.markOk();
-    } finally {
-      this.inFlight = 0;
+    const max = this.opts.maxBatchRows;
+    const write = this.store.prepareBatch?.(batch.rows, max) ?? ((pos) => this.store.writeBatch(batch.rows, pos, max));
+    return { batch, write };
+  }
+
+  private async writeOne(): Promise<void> {
+    const cur = this.ahead ?? (await this.take());
+    this.ahead = undefined;
+    this.inFlight = cur.batch.rows.length;
+    const end = this.metrics.dbWriteSeconds.startTimer();
+    const writing = cur.write({ spoolId: this.spool.id, ...cur.batch.end });
+    writing.catch(() => undefined); // handled below; avoids an unhandled rejection while we prepare
+    // While the database works on this batch, prepare the next one if it is already due.
+    if (this.spool.backlog || this.spool.unreadRecords >= this.opts.maxBatchRows) {
+      try {
+        this.ahead = await this.take();
+        this.inFlight += this.ahead.batch.rows.length;
+      } catch (e) {
+        await writing.catch(() => undefined);
+        throw e;
+      }
     }
+    await writing;
+    end();
+    this.spool.commit(cur.batch.end);
+    this.inFlight -= cur.batch.rows.length;
+    this.metrics.batchRows.observe(cur.batch.rows.length);
+    this.metrics.recordsWritten.inc(cur.batch.rows.length);
+    this.markOk();
   }
 
   private markOk(): void {
@@ -123,6 +152,8 @@ export class Drainer {
 
   private onError(e: Error): void {
     this.metrics.dbErrors.inc();
+    this.ahead = undefined;
+    this.inFlight = 0;
     this.dbReady = false;
     // Resume from what the database says is committed: the failed batch may or may not be in.
     this.positioned = false;

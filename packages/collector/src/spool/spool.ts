@@ -319,7 +319,8 @@ export class Spool {
     // Step over the end of a finished, sealed segment so the commit lets it be deleted.
     const next = this.nextReadable() ?? this.writePosition;
     if (next.offset === 0 && next.segment > this.readPos.segment && this.readPos.segment !== this.writeSeg) this.readPos = next;
-    if (!this.hasUnread()) this.backlog = false;
+    // What is left behind the batch is due at once: it has waited at least as long as the batch.
+    this.backlog = this.hasUnread();
     return { rows, end: { ...this.readPos } };
   }
 

@@ -136,6 +136,11 @@ export class MysqlStore implements LogStore {
 
   async writeBatch(rows: readonly Row[], pos: CommitPosition, maxRowsPerStatement: number): Promise<void> {
     if (!this.initialised) await this.init();
+    await this.prepareBatch(rows, maxRowsPerStatement)(pos);
+  }
+
+  prepareBatch(rows: readonly Row[], maxRowsPerStatement: number): (pos: CommitPosition) => Promise<void> {
+    if (!this.initialised) return async (pos) => this.writeBatch(rows, pos, maxRowsPerStatement);
     // Build every statement before taking a connection, so the connection is busy only with I/O.
     const statements: string[] = [];
     for (let i = 0; i < rows.length; i += maxRowsPerStatement) {
@@ -144,6 +149,10 @@ export class MysqlStore implements LogStore {
       for (let j = i; j < end; j++) parts[j - i] = this.tuple(rows[j]);
       statements.push(this.insertPrefix + parts.join(','));
     }
+    return (pos) => this.execute(statements, pos);
+  }
+
+  private async execute(statements: string[], pos: CommitPosition): Promise<void> {
     const conn = await this.pool.getConnection();
     let ok = false;
     try {

@@ -32,6 +32,12 @@ export interface LogStore {
    * records `position` in the same transaction, so a replay never stores a row twice.
    */
   writeBatch(rows: readonly Row[], position: CommitPosition, maxRowsPerStatement: number): Promise<void>;
+  /**
+   * Optional split of writeBatch: does the CPU work (building statements) now and returns the
+   * database round trips for later, so the drainer can prepare the next batch while the
+   * database is busy with the current one.
+   */
+  prepareBatch?(rows: readonly Row[], maxRowsPerStatement: number): (position: CommitPosition) => Promise<void>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

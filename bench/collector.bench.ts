@@ -1,0 +1,218 @@
+// Collector throughput into MariaDB with the seed's table, measured side by side in one run:
+//   1. the database's own limit: the same rows as 1000-row multi-row INSERTs straight through mysql2;
+//   2. batched NDJSON ingest through a real collector child process;
+//   3. one JSON object per request (how the reference plugin posts), through the same collector.
+// Rates are persisted rows per second (from the first request until the last row is in the table).
+// Needs MariaDB/MySQL: BENCH_MYSQL_URL or TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import { Pool } from 'undici';
+import { SEED_FIELDS, SEED_TABLE_SQL_PATH } from '@db-log-pusher/schema';
+
+const BASE_URL = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
+const DB_SECONDS = Number(process.env.BENCH_DB_SECONDS ?? 8);
+const NDJSON_RECORDS = Number(process.env.BENCH_NDJSON_RECORDS ?? 200_000);
+const SINGLE_RECORDS = Number(process.env.BENCH_SINGLE_RECORDS ?? 200_000);
+const NDJSON_BATCH = 1000;
+const SINGLE_CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const SINGLE_PIPELINING = Number(process.env.BENCH_PIPELINING ?? 4);
+const TIME_LIMIT_MS = 60_000;
+
+const u = new URL(BASE_URL);
+const server = { host: u.hostname || '127.0.0.1', port: Number(u.port || 3306), user: decodeURIComponent(u.username || 'root'), password: decodeURIComponent(u.password) };
+const dbName = `dblog_bench_${randomBytes(4).toString('hex')}`;
+
+/** A record shaped like what the plugin sends for an AI call: every seed field set. */
+function record(i: number): Record<string, unknown> {
+  return {
+    start_time: new Date(Date.UTC(2025, 0, 1) + i).toISOString(),
+    trace_id: `4bf92f3577b34da6a3ce929d0e0e${(i % 10000).toString(16).padStart(4, '0')}`,
+    authority: 'api.example.com',
+    method: 'POST',
+    path: '/v1/chat/completions',
+    protocol: 'HTTP/1.1',
+    request_id: `bench-${i}`,
+    user_agent: 'OpenAI/Python 1.40.0',
+    x_forwarded_for: '10.0.0.12',
+    response_code: 200,
+    response_flags: '-',
+    response_code_details: 'via_upstream',
+    bytes_received: 512 + (i % 100),
+    bytes_sent: 2048 + (i % 1000),
+    duration: 800 + (i % 500),
+    upstream_cluster: 'outbound|443||llm.dns',
+    upstream_host: '10.1.2.3:443',
+    upstream_service_time: '790',
+    upstream_transport_failure_reason: '',
+    upstream_local_address: '10.0.0.5:51234',
+    downstream_local_address: '10.0.0.5:80',
+    downstream_remote_address: '10.0.0.12:40000',
+    route_name: 'model-api-qwen-0',
+    requested_server_name: '',
+    istio_policy_status: '',
+    ai_log: JSON.stringify({ model: 'qwen-max', input_token: 120, output_token: 340, llm_service_duration: 790, chat_id: `c-${i}` }),
+    instance_id: 'higress-gateway-7d9f8-abcde',
+    api: 'qwen',
+    model: 'qwen-max',
+    consumer: `consumer-${i % 20}`,
+    route: 'model-api-qwen-0',
+    service: 'llm.default.svc.cluster.local',
+    mcp_server: null,
+    mcp_tool: null,
+    input_tokens: 120,
+    output_tokens: 340,
+    total_tokens: 460,
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main() {
+  const admin = await mysql.createConnection({ ...server, multipleStatements: true });
+  await admin.query(`CREATE DATABASE ${dbName} DEFAULT CHARACTER SET utf8mb4`);
+  await admin.query(`USE ${dbName}`);
+  const seedSql = readFileSync(SEED_TABLE_SQL_PATH, 'utf8').split('\n').filter((l) => !/^\s*(CREATE DATABASE|USE)\b/i.test(l)).join('\n');
+  await admin.query(seedSql);
+  const dataDir = mkdtempSync(join(tmpdir(), 'collector-bench-'));
+  let child: ReturnType<typeof spawn> | undefined;
+  try {
+    // --- 1. the database's own limit --------------------------------------------------------
+    const cols = SEED_FIELDS.map((f) => f.name);
+    const pool = Array.from({ length: 20 }, (_, k) => record(k));
+    const toRow = (r: Record<string, unknown>) => cols.map((c) => (c === 'start_time' ? String(r[c]).slice(0, 19).replace('T', ' ') : r[c] ?? null));
+    const conn = await mysql.createConnection({ ...server, database: dbName, timezone: 'Z' });
+    let dbRows = 0;
+    let n = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < DB_SECONDS * 1000) {
+      const rows = Array.from({ length: 1000 }, () => toRow({ ...pool[n % 20], request_id: `db-${n++}` }));
+      await conn.query(`INSERT INTO access_logs (${cols.join(',')}) VALUES ?`, [rows]);
+      dbRows += rows.length;
+    }
+    const dbRate = dbRows / ((performance.now() - t0) / 1000);
+    await conn.end();
+    console.log(`database limit (1000-row INSERTs via mysql2): ${fmt(dbRate)} rows/s (${fmt(dbRows)} rows)`);
+
+    // --- the collector ------------------------------------------------------------------------
+    const cred = server.password ? `${server.user}:${server.password}` : server.user;
+    child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', new URL('../packages/collector/src/cli.ts', import.meta.url).pathname], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', MYSQL_DSN: `${cred}@tcp(${server.host}:${server.port})/${dbName}?charset=utf8mb4&parseTime=True&loc=Local` },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const deadline = Date.now() + 30_000;
+    let url = '';
+    while (!url) {
+      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
+      if (m) url = m[1];
+      else if (Date.now() > deadline || child.exitCode !== null) throw new Error(`collector did not start: ${out}`);
+      else await sleep(50);
+    }
+    const pid = child.pid!;
+    const peakRss = () => {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return m ? Number(m[1]) * 1024 : 0;
+    };
+    const counter = await mysql.createConnection({ ...server, database: dbName });
+    // Progress by MAX(id) (cheap), then one exact COUNT once the ids say everything is in.
+    const maxId = async () => {
+      const [r] = await counter.query('SELECT COALESCE(MAX(id), 0) AS m FROM access_logs');
+      return Number((r as { m: number }[])[0].m);
+    };
+    const count = async () => {
+      const [r] = await counter.query('SELECT COUNT(*) AS n FROM access_logs WHERE id > ?', [maxIdBefore]);
+      return Number((r as { n: number }[])[0].n);
+    };
+    let maxIdBefore = 0;
+    const markStart = async () => {
+      maxIdBefore = await maxId();
+    };
+
+    /** Sends with `send`, then waits until `total` rows are persisted; returns rows/s. */
+    async function measure(name: string, total: number, send: (deadline: number) => Promise<number>): Promise<number> {
+      await markStart();
+      const start = performance.now();
+      const deadline = Date.now() + TIME_LIMIT_MS;
+      const sent = await send(deadline);
+      const sentAt = performance.now();
+      while ((await maxId()) - maxIdBefore < sent && Date.now() < deadline + 30_000) await sleep(20);
+      const secs = (performance.now() - start) / 1000;
+      const persisted = await count();
+      const rate = persisted / secs;
+      console.log(
+        `${name}: ${fmt(rate)} persisted records/s (${fmt(persisted)} of ${fmt(sent)} sent${sent < total ? ', time-bounded' : ''}; sending took ${((sentAt - start) / 1000).toFixed(1)} s, all persisted after ${secs.toFixed(1)} s)`,
+      );
+      if (persisted !== sent) console.log(`  WARNING: ${sent - persisted} acknowledged records not persisted in time`);
+      return rate;
+    }
+
+    // --- 2. batched NDJSON ---------------------------------------------------------------------
+    const ndPool = new Pool(url, { connections: 4, pipelining: 1 });
+    const ndRate = await measure('batched NDJSON ingest (1000 records/request)', NDJSON_RECORDS, async (deadline) => {
+      let next = 0;
+      let sent = 0;
+      const worker = async () => {
+        while (next < NDJSON_RECORDS && Date.now() < deadline) {
+          const from = next;
+          next += NDJSON_BATCH;
+          const lines: string[] = [];
+          for (let i = from; i < Math.min(from + NDJSON_BATCH, NDJSON_RECORDS); i++) lines.push(JSON.stringify(record(i)));
+          const r = await ndPool.request({ path: '/ingest', method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines.join('\n') });
+          await r.body.text();
+          if (r.statusCode !== 200) throw new Error(`ingest answered ${r.statusCode}`);
+          sent += lines.length;
+        }
+      };
+      await Promise.all([worker(), worker(), worker(), worker()]);
+      return sent;
+    });
+    await ndPool.close();
+
+    // --- 3. one object per request --------------------------------------------------------------
+    const singlePool = new Pool(url, { connections: SINGLE_CONNECTIONS, pipelining: SINGLE_PIPELINING });
+    const bodies = Array.from({ length: 1000 }, (_, k) => record(k));
+    const singleRate = await measure(`one object per request (${SINGLE_CONNECTIONS} connections x pipelining ${SINGLE_PIPELINING})`, SINGLE_RECORDS, async (deadline) => {
+      let next = 0;
+      let sent = 0;
+      const worker = async () => {
+        while (next < SINGLE_RECORDS && Date.now() < deadline) {
+          const i = next++;
+          const body = JSON.stringify({ ...bodies[i % 1000], request_id: `bench-s-${i}` });
+          const r = await singlePool.request({ path: '/ingest', method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          await r.body.text();
+          if (r.statusCode !== 200) throw new Error(`ingest answered ${r.statusCode}`);
+          sent++;
+        }
+      };
+      await Promise.all(Array.from({ length: SINGLE_CONNECTIONS * SINGLE_PIPELINING }, worker));
+      return sent;
+    });
+    await singlePool.close();
+    const rss = peakRss();
+    await counter.end();
+
+    console.log('');
+    console.log(`NDJSON / database limit: ${(ndRate / dbRate).toFixed(2)} (target >= 0.80)`);
+    console.log(`one-object-per-request: ${fmt(singleRate)} records/s (target >= 15,000): ${(singleRate / 15000).toFixed(2)} of target; ${(singleRate / dbRate).toFixed(2)} of the database limit`);
+    console.log(`collector peak RSS: ${(rss / 1024 / 1024).toFixed(0)} MiB`);
+  } finally {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
+    }
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName}`).catch(() => undefined);
+    await admin.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
