@@ -121,3 +121,17 @@ test('MCP server and tool from Higress headers, or from a JSON-RPC tools/call bo
   assert.equal(recs[1].mcp_tool, 'forecast');
   assert.equal(recs[2].mcp_tool, undefined, 'only tools/call names a tool');
 });
+
+test('start_time is RFC 3339 UTC with milliseconds on any date', async (t) => {
+  const h = await harness();
+  t.after(() => h.host.close());
+  const { ManualClock } = await import('@db-log-pusher/wasm-host');
+  const clock = h.host.clock as InstanceType<typeof ManualClock>;
+  const dates = [Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2000, 0, 1, 0, 0, 0, 1), Date.UTC(2100, 11, 31, 12, 34, 56, 789), Date.UTC(1999, 11, 31, 23, 59, 59, 0), Date.UTC(2026, 6, 4, 8, 5, 3, 42)];
+  for (const d of dates) {
+    clock.set(d);
+    await h.host.runStream({ request: { headers: { ':method': 'GET', ':path': '/', ':authority': 'a' } } });
+  }
+  await h.host.idle();
+  assert.deepEqual(h.records().map((r) => r.start_time), dates.map((d) => new Date(d).toISOString()));
+});
