@@ -107,3 +107,30 @@ test('captured headers are redacted (default list, or the configured one); bodie
   assert.equal(c.req_headers.authorization, 'Bearer visible');
   assert.equal(c.req_body, undefined, 'bodies are not captured unless asked');
 });
+
+test('Higress per-route rules (_rules_) override request-level options for matching routes, domains and services', async (t) => {
+  const h = await harness({
+    min_response_code: 0,
+    _rules_: [
+      { _match_route_: ['model-api-internal-0'], sample_rate: 0 },
+      { _match_domain_: ['*.errors-only.example'], min_response_code: 500 },
+      { _match_service_: ['secret.default.svc.cluster.local'], capture_headers: true, redact_headers: ['x-tenant'] },
+    ],
+  } as never);
+  t.after(() => h.host.close());
+  const run = (authority: string, status: string, properties: Record<string, string> = {}) =>
+    h.host.runStream({ request: { headers: { ':method': 'GET', ':path': `/${authority}/${status}`, ':authority': authority, 'x-tenant': 't1' } }, response: { headers: { ':status': status } }, properties });
+  await run('a.example', '200', { route_name: 'model-api-internal-0' });
+  await run('a.example', '200', { route_name: 'model-api-public-0' });
+  await run('api.errors-only.example:8443', '404');
+  await run('api.errors-only.example', '503');
+  await run('b.example', '200', { cluster_name: 'outbound|80||secret.default.svc.cluster.local' });
+  await h.host.idle();
+  h.host.advance(1000);
+  await h.host.idle();
+  const recs = h.records() as any[];
+  assert.deepEqual(recs.map((r) => r.path), ['/a.example/200', '/api.errors-only.example/503', '/b.example/200']);
+  assert.equal(recs[0].req_headers, undefined);
+  assert.equal(recs[2].req_headers['x-tenant'], '[REDACTED]');
+  assert.match(await refused({ collector_service_name: COLLECTOR_FQDN, collector_port: 80, _rules_: [{ _match_route_: ['r'], sample_rate: 5 }] }), /_rules_\[0\]: sample_rate must be a number between 0 and 1/);
+});

@@ -30,6 +30,32 @@ export class PluginConfig {
   redactHeaders: string[] = DEFAULT_REDACT;
   captureBody: bool = false;
   maxBodyBytes: i32 = 4096;
+  /** Higress per-route rules (`_rules_`): request-level options for matching requests. */
+  rules: ConfigRule[] = [];
+}
+
+/** One Higress rule: where it applies, and the configuration (defaults + the rule's keys). */
+export class ConfigRule {
+  routes: string[] = [];
+  domains: string[] = [];
+  services: string[] = [];
+  constructor(public config: PluginConfig) {}
+
+  matches(route: string, authority: string, service: string): bool {
+    for (let i = 0; i < this.routes.length; i++) if (this.routes[i] == route) return true;
+    for (let i = 0; i < this.services.length; i++) if (this.services[i] == service) return true;
+    if (this.domains.length > 0) {
+      let host = authority.toLowerCase();
+      const colon = host.lastIndexOf(":");
+      if (colon > 0 && !host.endsWith("]")) host = host.substring(0, colon);
+      for (let i = 0; i < this.domains.length; i++) {
+        const d = this.domains[i];
+        if (d == host) return true;
+        if (d.startsWith("*") && host.endsWith(d.substring(1))) return true;
+      }
+    }
+    return false;
+  }
 }
 
 export class ConfigResult {
@@ -97,7 +123,40 @@ export function parseConfig(text: string): ConfigResult {
   const root = parseJson(text);
   if (root === null) return fail("configuration is not valid JSON");
   if (root.kind != JsonKind.Object) return fail("configuration must be a JSON object");
+  const r = parseConfigValue(root);
+  if (r.config === null) return r;
+  const rules = root.get("_rules_");
+  if (rules === null || rules.kind == JsonKind.Null) return r;
+  if (rules.kind != JsonKind.Array) return fail("_rules_ must be a list");
+  for (let i = 0; i < rules.items.length; i++) {
+    const rule = rules.items[i];
+    if (rule.kind != JsonKind.Object) return fail("_rules_[" + i.toString() + "] must be an object");
+    // The rule's keys override the defaults (JsonValue.get finds the last key first).
+    const merged = new JsonValue();
+    merged.kind = JsonKind.Object;
+    for (let k = 0; k < root.keys.length; k++) {
+      if (root.keys[k] == "_rules_") continue;
+      merged.keys.push(root.keys[k]);
+      merged.items.push(root.items[k]);
+    }
+    for (let k = 0; k < rule.keys.length; k++) {
+      merged.keys.push(rule.keys[k]);
+      merged.items.push(rule.items[k]);
+    }
+    const rc = parseConfigValue(merged);
+    if (rc.config === null) return fail("_rules_[" + i.toString() + "]: " + rc.error);
+    const cr = new ConfigRule(rc.config!);
+    const errors = new Array<string>();
+    cr.routes = readStringList(rule, "_match_route_", [], false, errors);
+    cr.domains = readStringList(rule, "_match_domain_", [], true, errors);
+    cr.services = readStringList(rule, "_match_service_", [], false, errors);
+    if (errors.length > 0) return fail("_rules_[" + i.toString() + "]: " + errors.join("; "));
+    r.config!.rules.push(cr);
+  }
+  return r;
+}
 
+function parseConfigValue(root: JsonValue): ConfigResult {
   const errors = new Array<string>();
   const c = new PluginConfig();
 

@@ -40,6 +40,7 @@ export class PusherHttp extends HttpContext {
   }
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): u32 {
+    if (this.cfg.rules.length > 0) this.cfg = this.ruleConfig(this.cfg);
     const c = this.cfg;
     if (c.sampleRate < 1.0 && random01() >= c.sampleRate) { this.active = false; return Action.Continue; }
     if (c.skipPaths.length > 0) {
@@ -59,6 +60,19 @@ export class PusherHttp extends HttpContext {
       if (c.captureBody && c.maxBodyBytes > 0) this.reqBody = new ByteWriter(1024);
     }
     return Action.Continue;
+  }
+
+  /** The configuration of the first Higress rule matching this request's route, domain or service. */
+  private ruleConfig(base: PluginConfig): PluginConfig {
+    const route = getPropertyString(["route_name"]);
+    const authority = getHeader(MapType.HttpRequestHeaders, ":authority");
+    const cluster = getPropertyString(["cluster_name"]);
+    const service = cluster === null ? "" : serviceFromCluster(cluster);
+    for (let i = 0; i < base.rules.length; i++) {
+      const r = base.rules[i];
+      if (r.matches(route === null ? "" : route, authority === null ? "" : authority, service)) return r.config;
+    }
+    return base;
   }
 
   onRequestBody(bodySize: u32, endOfStream: bool): u32 {
