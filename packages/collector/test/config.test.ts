@@ -88,3 +88,12 @@ test('the CLI: --help lists every option with its default; bad config exits with
   const badFlag = run(['--frobnicate']);
   assert.equal(badFlag.status, 2);
 });
+
+test("the README's configuration table matches the code", async () => {
+  const { readFileSync } = await import('node:fs');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  for (const o of OPTIONS) {
+    const row = `| \`${o.env}\` | \`--${o.flag}\` | ${o.def !== undefined ? '`' + o.def + '`' : '—'} |`;
+    assert.ok(readme.includes(row), `README row for ${o.env}: ${row}`);
+  }
+});
