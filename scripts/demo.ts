@@ -139,6 +139,7 @@ function startTraffic(aiGateway: string, mcpGateway: string, fallbackGateway: st
   const rnd = prng(2024);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   let sent = 0;
+  let followUps = 0;
   let failed = 0;
   let stopped = false;
   const inFlight = new Set<Promise<void>>();
@@ -188,6 +189,7 @@ function startTraffic(aiGateway: string, mcpGateway: string, fallbackGateway: st
       await res.arrayBuffer();
       // A second call in the same trace now and then, as an agent would make.
       if (url.endsWith('/chat/completions') && rnd() < 0.15) {
+        followUps++;
         const again = await fetch(url, { method: 'POST', headers: { ...headers, 'x-mock-status': '' }, body: JSON.stringify(body), signal: AbortSignal.timeout(20_000) });
         await again.arrayBuffer();
       }
@@ -217,7 +219,7 @@ function startTraffic(aiGateway: string, mcpGateway: string, fallbackGateway: st
       clearInterval(timer);
       await Promise.allSettled([...inFlight]);
     },
-    sent: () => sent,
+    sent: () => sent + followUps,
     failed: () => failed,
   };
 }

@@ -179,6 +179,7 @@ test('log explorer: rows, pagination, record detail and the trace link', async (
     await rows.first().click();
     const detail = page.locator('[data-testid=detail]');
     await detail.waitFor({ timeout: 10_000 });
+    await expectText(detail.locator('[data-testid=detail-summary]'), 'POST /v1/chat/completions → 200 · 1234 ms · gpt-4o · 33 tokens', 'detail summary');
     const aiLog = (await detail.locator('[data-testid=detail-ai_log]').textContent()) ?? '';
     assert.deepEqual(JSON.parse(aiLog), SPECIAL[0].ai_log);
     assert.match(aiLog, /\n {2}"fallback_from": "primary-route"/);

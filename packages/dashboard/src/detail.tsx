@@ -39,21 +39,17 @@ export function Detail({ record, onClose }: { record: LogRecord; onClose: () => 
         <h3>Record {record.id !== undefined ? `#${record.id}` : ''}</h3>
         <button class="link" onClick={onClose} aria-label="Close">✕</button>
       </div>
+      <p class="summary mono" data-testid="detail-summary">
+        {String(record.method ?? '')} {String(record.path ?? '')} → {String(record.response_code ?? '–')}
+        {record.duration !== null && record.duration !== undefined ? ` · ${String(record.duration)} ms` : ''}
+        {record.model ? ` · ${String(record.model)}` : ''}
+        {record.total_tokens !== null && record.total_tokens !== undefined ? ` · ${String(record.total_tokens)} tokens` : ''}
+      </p>
       {record.trace_id ? (
         <p>
           <a data-testid="trace-link" href={hrefFor('logs', { trace_id: String(record.trace_id), sort_order: 'asc' })}>All records of trace {String(record.trace_id)} →</a>
         </p>
       ) : null}
-      <table class="fields" data-testid="detail-fields">
-        <tbody>
-          {plain.map(([k, v]) => (
-            <tr>
-              <th>{k}</th>
-              <td class="mono">{k === 'start_time' ? `${fmtTime(v as string)} UTC` : typeof v === 'object' ? JSON.stringify(v) : String(v)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
       {record.ai_log !== null && record.ai_log !== undefined && (
         <>
           <h4>ai_log</h4>
@@ -84,6 +80,17 @@ export function Detail({ record, onClose }: { record: LogRecord; onClose: () => 
           </>
         ) : null,
       )}
+      <h4>All fields</h4>
+      <table class="fields" data-testid="detail-fields">
+        <tbody>
+          {plain.map(([k, v]) => (
+            <tr>
+              <th>{k}</th>
+              <td class="mono">{k === 'start_time' ? `${fmtTime(v as string)} UTC` : typeof v === 'object' ? JSON.stringify(v) : String(v)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </aside>
   );
 }
