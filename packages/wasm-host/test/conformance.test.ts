@@ -220,6 +220,21 @@ describe('ticks, time, metrics', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('waits for proxy_done when the root context answers on_done with false', async () => {
+    const collector = await startServer();
+    const host = new WasmHost({ clusters: { c: collector.url } });
+    const p = await host.loadPlugin({ wasm, configuration: 'cluster=c;flush-on-done' });
+    await host.close();
+    assert.equal(collector.requests.length, 1);
+    assert.equal(collector.requests[0].body, 'pending-records');
+    const msgs = p.logs.map((l) => l.message);
+    assert.ok(msgs.includes('flushed; done=0'));
+    assert.ok(msgs.indexOf('flushed; done=0') < msgs.indexOf(`delete ctx=${p.rootContext.id}`));
+    await collector.close();
+  });
+});
+
 describe('shared data and queues', () => {
   it('supports compare-and-swap and wakes the queue owner', async () => {
     const host = new WasmHost();
@@ -299,9 +314,19 @@ describe('ABI versions and WASI', () => {
     await host.close();
   });
 
+  it('detects ABI 0.2.0 from its version export', async () => {
+    const host = new WasmHost();
+    const p = await host.loadPlugin({ wasm: await compileWat('noop', (s) => s.replace('proxy_abi_version_0_2_1', 'proxy_abi_version_0_2_0')) });
+    assert.equal(p.abi, '0.2.0');
+    const r = await host.runStream({ request: { headers: GET }, response: { body: 'b' } });
+    assert.deepEqual(r.actions.map((a) => a.callback), ['proxy_on_request_headers', 'proxy_on_response_headers', 'proxy_on_response_body']);
+    const unversioned = await compileWat('noop', (s) => s.replace('proxy_abi_version_0_2_1', 'other'));
+    await assert.rejects(() => host.loadPlugin({ wasm: unversioned }), /unsupported Proxy-Wasm ABI version/);
+    await host.close();
+  });
+
   it('refuses a module with an import Envoy does not provide', async () => {
     const host = new WasmHost();
-    await assert.rejects(() => host.loadPlugin({ wasm: compileWat('missing-import') as unknown as Uint8Array }), /./);
     await assert.rejects(async () => host.loadPlugin({ wasm: await compileWat('missing-import') }), (e: unknown) => e instanceof PluginLoadError && /missing import: env\.abort/.test(e.message));
     await host.close();
   });

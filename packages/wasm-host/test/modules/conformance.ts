@@ -2,7 +2,7 @@
 // Plugin configuration: "name=a;cluster=c;tick=1000;ops=a|b" (ops replaces the header;
 // "reject" makes on_configure fail).
 import {
-  addHeader, bufferSize, continueStream, defineMetric, dequeue, enqueue, getBuffer, getHeader, getMetric,
+  addHeader, bufferSize, done, continueStream, defineMetric, dequeue, enqueue, getBuffer, getHeader, getMetric,
   getProperty, getPropertyExact, getPropertyRaw, getShared, grpcCallStatus, headerMapSize, headerPairsRaw, hex, httpCall,
   incrementMetric, log, nowNanos, recordMetric, registerQueue, removeHeader, replaceHeader, sendLocalResponse,
   setBuffer, setEffectiveContext, setHeaderPairsRaw, setProperty, setShared, setTickPeriod, str,
@@ -16,6 +16,8 @@ export function proxy_on_memory_allocate(size: usize): usize {
 
 let name = "conf";
 let configOps = "";
+let flushOnDone = false;
+let flushToken: i64 = -1;
 let cluster = "";
 let rootId: u32 = 0;
 let requests: u32 = 0;
@@ -47,6 +49,7 @@ export function proxy_on_configure(id: u32, size: u32): bool {
   const parts = cfg.split(";");
   for (let i = 0; i < parts.length; i++) {
     const kv = parts[i].split("=");
+    if (kv[0] == "flush-on-done") flushOnDone = true;
     if (kv[0] == "reject") {
       log(4, "configuration rejected: " + cfg);
       return false;
@@ -205,6 +208,10 @@ export function proxy_on_http_call_response(ctx: u32, token: u32, nh: u32, bs: u
   const status = getHeader(CALL_RESPONSE_HEADERS, ":status");
   const body = getBuffer(4, 0, bs);
   log(2, "call response ctx=" + ctx.toString() + " token=" + token.toString() + " headers=" + nh.toString() + " status=" + (status === null ? "<none>" : status!) + " body=" + str(body));
+  if (<i64>token == flushToken) {
+    log(2, "flushed; done=" + done().toString());
+    return;
+  }
   if (callCtx.has(token)) {
     const s = status === null ? "failed" : status!;
     callStatus.set(ctx, s);
@@ -225,6 +232,11 @@ export function proxy_on_log(ctx: u32): void {
 }
 
 export function proxy_on_done(ctx: u32): bool {
+  if (ctx == rootId && flushOnDone) {
+    flushToken = httpCall(cluster, [":method", ":path", ":authority"], ["POST", "/flush", "collector"], "pending-records", 1000);
+    log(2, "flushing before shutdown token=" + flushToken.toString());
+    return false;
+  }
   if (ctx != rootId) incrementMetric(inflight, -1);
   log(1, "done ctx=" + ctx.toString());
   return true;

@@ -28,6 +28,7 @@
 @external("env", "proxy_register_shared_queue") declare function proxy_register_shared_queue(np: usize, ns: usize, r: usize): i32;
 @external("env", "proxy_enqueue_shared_queue") declare function proxy_enqueue_shared_queue(id: u32, vp: usize, vs: usize): i32;
 @external("env", "proxy_dequeue_shared_queue") declare function proxy_dequeue_shared_queue(id: u32, rp: usize, rs: usize): i32;
+@external("env", "proxy_done") declare function proxy_done(): i32;
 @external("env", "proxy_grpc_call") declare function proxy_grpc_call(a: usize, b: usize, c: usize, d: usize, e: usize, f: usize, g: usize, h: usize, i: usize, j: usize, k: u32, r: usize): i32;
 
 export const REQUEST_HEADERS: i32 = 0;
@@ -177,6 +178,9 @@ export function httpCall(cluster: string, hk: string[], hv: string[], body: stri
   return <i64>load<u32>(scratch);
 }
 
+export function done(): i32 {
+  return proxy_done();
+}
 export function continueStream(t: i32): i32 {
   return proxy_continue_stream(t);
 }
