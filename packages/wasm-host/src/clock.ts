@@ -15,9 +15,11 @@ export interface Clock {
 }
 
 export class RealClock implements Clock {
+  // Wall time with nanosecond steps: the epoch offset is taken once, then the monotonic clock
+  // advances it, so successive readings never go backwards.
+  private readonly offset = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   nowNs(): bigint {
-    // Date.now() has millisecond resolution; add the sub-millisecond part of the monotonic clock.
-    return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+    return process.hrtime.bigint() + this.offset;
   }
   monotonicNs(): bigint {
     return process.hrtime.bigint();

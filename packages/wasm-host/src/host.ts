@@ -138,8 +138,12 @@ export class WasmHost {
     this.clusters.set(name, url);
   }
 
+  /**
+   * Unknown clusters are BadArgument, as in Envoy. With an http-call handler and no clusters at
+   * all, every cluster name is accepted so a test can answer calls without declaring them.
+   */
   hasCluster(name: string): boolean {
-    return this.clusters.has(name) || !!this.options.httpCallHandler;
+    return this.clusters.has(name) || (!!this.options.httpCallHandler && this.clusters.size === 0);
   }
 
   // ---- streams ---------------------------------------------------------------------------------
