@@ -3,6 +3,7 @@ import "./webassembly-types.js";
 // every host function of the ABI, with Envoy's semantics where the spec leaves room.
 
 import { randomFillSync } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import {
   type AbiVersion,
   BufferType,
@@ -118,6 +119,8 @@ export function toBytes(v: string | Uint8Array | object | undefined): Uint8Array
   if (typeof v === 'string') return enc.encode(v);
   return enc.encode(JSON.stringify(v));
 }
+
+const SLOW_CALLBACK_MS = 100;
 
 type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -279,6 +282,7 @@ export class PluginVm {
     if (this.failed) return { ok: false, value: undefined };
     const prev = this.effective;
     this.effective = ctx;
+    const t0 = performance.now();
     try {
       return { ok: true, value: fn(...args) };
     } catch (e) {
@@ -286,6 +290,9 @@ export class PluginVm {
       return { ok: false, value: undefined };
     } finally {
       this.effective = prev;
+      const ms = performance.now() - t0;
+      // A callback cannot be interrupted from this thread; make slow ones visible at least.
+      if (ms > SLOW_CALLBACK_MS) this.log('warn', `${name} took ${ms.toFixed(0)} ms; the host's thread was blocked meanwhile`, ctx.id);
     }
   }
 
@@ -412,7 +419,8 @@ export class PluginVm {
       case BufferType.VmConfiguration:
         return { get: () => this.vmConfiguration };
       case BufferType.PluginConfiguration:
-        return this.inConfigure === 'plugin' || this.inConfigure === undefined ? { get: () => this.configuration } : undefined;
+        // Envoy offers the plugin configuration only while on_configure runs.
+        return this.inConfigure === 'plugin' ? { get: () => this.configuration } : undefined;
       case BufferType.HttpCallResponseBody: {
         const r = this.callResponse?.outcome;
         return r ? { get: () => (r.kind === 'response' ? r.body : new Uint8Array()) } : undefined;
