@@ -3,7 +3,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -31,7 +31,7 @@ export function compileAs(name: string): Uint8Array {
     const asc = join(dirname(require.resolve('assemblyscript/package.json')), 'bin', 'asc.js');
     const tmp = `${out}.${process.pid}.tmp`;
     execFileSync(process.execPath, [asc, src, '-o', tmp, '--runtime', 'stub', '--use', 'abort=', '-O1', '--noColors'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    writeFileSync(out, readFileSync(tmp));
+    renameSync(tmp, out); // atomic: test files compiling concurrently never read a partial module
   }
   return readFileSync(out);
 }
