@@ -42,7 +42,9 @@ export interface HostOptions {
   onTrap?: (plugin: PluginVm, where: string, message: string) => void;
 }
 
-export type BodyInput = string | Uint8Array | Array<string | Uint8Array>;
+/** A body chunk; endOfStream defaults to true on the last chunk when no trailers follow. */
+export type BodyChunk = string | Uint8Array | { data: string | Uint8Array; endOfStream?: boolean };
+export type BodyInput = BodyChunk | BodyChunk[];
 
 export interface RunStreamOptions {
   /** Chain to run; defaults to every loaded plugin in load order. */
@@ -190,20 +192,20 @@ export class WasmHost {
         },
       },
     );
-    const reqChunks = toChunks(opts.request.body);
     const reqTrailers = opts.request.trailers ? new HeaderMap(opts.request.trailers) : undefined;
+    const reqChunks = toChunks(opts.request.body, !reqTrailers);
     stream.startRequest(reqChunks.length === 0 && !reqTrailers);
-    reqChunks.forEach((c, i) => stream.requestData(c, i === reqChunks.length - 1 && !reqTrailers));
+    for (const c of reqChunks) stream.requestData(c.data, c.eos);
     if (reqTrailers) stream.requestTrailersIn(reqTrailers);
     await this.waitFor(() => upstreamDone || stream.finished, stream, 'the request never reached the upstream', opts.waitWhenStalled);
     if (!stream.finished) {
       const r = opts.response ?? {};
       const rh = new HeaderMap(r.headers ?? { ':status': '200' });
       if (!rh.has(':status')) rh.pairs.unshift([':status', '200']);
-      const chunks = toChunks(r.body);
       const trailers = r.trailers ? new HeaderMap(r.trailers) : undefined;
+      const chunks = toChunks(r.body, !trailers);
       stream.startResponse(rh, chunks.length === 0 && !trailers);
-      chunks.forEach((c, i) => stream.responseData(c, i === chunks.length - 1 && !trailers));
+      for (const c of chunks) stream.responseData(c.data, c.eos);
       if (trailers) stream.responseTrailersIn(trailers);
       await this.waitFor(() => stream.finished, stream, 'the response never reached the client', opts.waitWhenStalled);
     }
@@ -361,10 +363,18 @@ function finishSeen(s: MessageSeen): void {
   s.body = dec.decode(s.bodyBytes);
 }
 
-function toChunks(b: BodyInput | undefined): Uint8Array[] {
+function toChunks(b: BodyInput | undefined, lastEnds: boolean): Array<{ data: Uint8Array; eos: boolean }> {
   if (b === undefined) return [];
   const arr = Array.isArray(b) ? b : [b];
-  return arr.map((c) => (typeof c === 'string' ? enc.encode(c) : c)).filter((c, i, a) => c.length > 0 || a.length === 1 ? c.length > 0 : true);
+  const out = arr.map((c, i) => {
+    const explicit = typeof c === 'object' && !(c instanceof Uint8Array) ? c : undefined;
+    const raw = explicit ? explicit.data : (c as string | Uint8Array);
+    const data = typeof raw === 'string' ? enc.encode(raw) : raw;
+    return { data, eos: explicit?.endOfStream ?? (lastEnds && i === arr.length - 1), explicit: !!explicit };
+  });
+  // A lone empty body means "no body" unless the test spelled out its flags.
+  if (out.length === 1 && out[0].data.length === 0 && !out[0].explicit) return [];
+  return out.map(({ data, eos }) => ({ data, eos }));
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -57,6 +57,15 @@ describe('buffers and body callbacks', () => {
     await host.close();
   });
 
+  it('honours explicit end-of-stream flags, including an empty final chunk', async () => {
+    const host = new WasmHost();
+    const p = await host.loadPlugin({ wasm });
+    await host.runStream({ request: { headers: { ...GET, ':method': 'POST' }, body: [{ data: 'a', endOfStream: false }, { data: '', endOfStream: true }] } });
+    const seen = p.logs.filter((l) => l.message.startsWith('request body')).map((l) => l.message);
+    assert.deepEqual(seen, ['request body size=1 eos=0 data=a', 'request body size=0 eos=1 data=']);
+    await host.close();
+  });
+
   it('passes chunks one by one when the plugin continues, and lets it append to each', async () => {
     const host = new WasmHost();
     await host.loadPlugin({ wasm });
