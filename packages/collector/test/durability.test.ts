@@ -211,3 +211,39 @@ test('SIGKILL during ingest on SQLite: after restart every acknowledged record i
     'crash-sq',
   );
 });
+
+test('database unreachable: ingest is acknowledged from the spool until SPOOL_MAX_BYTES, then 503 with Retry-After', async () => {
+  // A port where nothing listens: every connection attempt is refused at once.
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const port = (blocker.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => blocker.close(() => r()));
+  const dir = tempDir();
+  const c = await startCollector(testConfig(dir, { MYSQL_DSN: `root@tcp(127.0.0.1:${port})/nowhere?timeout=1s`, SPOOL_MAX_BYTES: '4kb', SHUTDOWN_TIMEOUT_MS: '300' }));
+  try {
+    const ready = await getJson(`${c.url}/ready`);
+    assert.equal(ready.status, 503);
+    assert.equal(ready.json.database, false);
+    let accepted = 0;
+    let refused: Awaited<ReturnType<typeof post>> | undefined;
+    for (let i = 0; i < 100 && !refused; i++) {
+      const r = await post(`${c.url}/ingest`, JSON.stringify(smallRecord(`full-${i}`)));
+      if (r.status === 200) accepted++;
+      else refused = r;
+    }
+    assert.ok(accepted > 0, 'accepted into the spool while the database is down');
+    assert.ok(refused, 'refused once the spool is full');
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('retry-after'), '5');
+    assert.match(refused.json.error, /spool full/);
+    const full = await getJson(`${c.url}/ready`);
+    assert.equal(full.status, 503);
+    assert.equal(full.json.spool_full, true);
+    assert.equal((await fetch(`${c.url}/health`)).status, 200, 'still alive');
+    const q = await getJson(`${c.url}/query`);
+    assert.equal(q.status, 503, 'query says the database is unavailable');
+  } finally {
+    await c.close();
+    removeDir(dir);
+  }
+});

@@ -84,10 +84,12 @@ test('the bound: past SPOOL_MAX_BYTES appends fail without writing', async () =>
     assert.ok(full > 0);
     assert.ok(s.pendingBytes <= 400);
     assert.equal(s.isFull(100), true);
+    assert.equal(s.isFull(), true, 'reported full after a refusal');
     const { rows, end } = await readAll(s);
     assert.equal(rows.length, 20 - full);
     s.commit(end!);
     assert.equal(s.isFull(100), false);
+    assert.equal(s.isFull(), false);
     await s.append([row(99) as never]);
     await s.close();
   } finally {

@@ -75,6 +75,8 @@ export class Spool {
   private committed: SpoolPosition;
   private listeners = new Set<() => void>();
   private lockPath: string;
+  /** An append was refused for want of room since the last commit. */
+  private refused = false;
   /** Records made durable and not yet handed to the reader (exact since the last rewind). */
   unreadRecords = 0;
   /** Time the oldest unread record was made durable (ms), null when nothing is unread. */
@@ -138,8 +140,12 @@ export class Spool {
     return total - (this.sizes.has(this.committed.segment) ? this.committed.offset : 0);
   }
 
-  /** True when at least `bytes` more would exceed SPOOL_MAX_BYTES. */
-  isFull(bytes = 1): boolean {
+  /**
+   * With `bytes`: true when that much more would exceed SPOOL_MAX_BYTES. Without: true when the
+   * spool is at its bound or refused an append since the last commit (for readiness).
+   */
+  isFull(bytes?: number): boolean {
+    if (bytes === undefined) return this.refused || this.pendingBytes + this.queuedBytes >= this.maxBytes;
     return this.pendingBytes + this.queuedBytes + bytes > this.maxBytes;
   }
 
@@ -156,7 +162,10 @@ export class Spool {
   append(rows: Row[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('spool is closed'));
     const frame = encodeFrame(JSON.stringify(rows));
-    if (this.isFull(frame.length)) return Promise.reject(new SpoolFullError(`spool holds ${this.pendingBytes} bytes (SPOOL_MAX_BYTES ${this.maxBytes})`));
+    if (this.isFull(frame.length)) {
+      this.refused = true;
+      return Promise.reject(new SpoolFullError(`spool holds ${this.pendingBytes} bytes (SPOOL_MAX_BYTES ${this.maxBytes})`));
+    }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ frame, records: rows.length, resolve, reject });
       this.queuedBytes += frame.length;
@@ -327,6 +336,7 @@ export class Spool {
   /** Records that everything before `pos` is in the database; deletes wholly committed segments. */
   commit(pos: SpoolPosition): void {
     this.committed = { ...pos };
+    this.refused = false;
     this.deleteBefore(pos.segment);
   }
 
