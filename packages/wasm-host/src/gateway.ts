@@ -49,6 +49,11 @@ export interface Gateway {
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'http2-settings']);
 
+function flagCodes(mask: number): string {
+  const codes = Object.entries(RESPONSE_FLAGS).filter(([, bit]) => (mask & bit) !== 0).map(([c]) => c);
+  return codes.length ? codes.join(',') : '-';
+}
+
 function parseListen(l: string | number | undefined): { host: string; port: number } {
   if (l === undefined) return { host: '127.0.0.1', port: 10000 };
   if (typeof l === 'number') return { host: '127.0.0.1', port: l };
@@ -103,6 +108,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       headers.add(k, req.rawHeaders[i + 1]);
     }
     if (!headers.has('x-request-id')) headers.add('x-request-id', randomUUID());
+    // As Envoy with use_remote_address (Higress's gateway setting): append the peer to XFF.
+    const xff = headers.get('x-forwarded-for');
+    if (sock.remoteAddress) headers.replace('x-forwarded-for', xff ? `${xff}, ${sock.remoteAddress}` : sock.remoteAddress);
     if (!headers.has('x-forwarded-proto')) headers.add('x-forwarded-proto', 'http');
     const hasBody = (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
 
@@ -217,6 +225,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         done: () => {
           clearTimeout(timer);
           active.delete(stream);
+          log('info', 'request', {
+            method: headers.get(':method'),
+            path: headers.get(':path'),
+            status: Number(stream.responseHeaders?.get(':status') ?? 0),
+            details: stream.codeDetails ?? 'via_upstream',
+            flags: flagCodes(stream.responseFlags),
+            duration_ms: Number(((stream.endNs ?? stream.startNs) - stream.startNs) / 1_000_000n),
+            request_id: headers.get('x-request-id'),
+          });
         },
       },
     );

@@ -100,5 +100,6 @@ describe('gateway robustness', () => {
     });
     assert.equal(code, 0);
     assert.match(err, /"msg":"gateway stopped"/);
+    assert.match(err, /"msg":"request","method":"GET","path":"\/","status":200,"details":"via_upstream","flags":"-"/);
   });
 });

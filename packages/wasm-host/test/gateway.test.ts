@@ -56,6 +56,9 @@ describe('db-log-gateway with real HTTP', () => {
       assert.equal(r.headers['x-plugin'], 'hdr');
       assert.equal(r.body, 'upstream got POST /a?b=1 hi');
       assert.match(String(r.headers['x-envoy-upstream-service-time']), /^\d+$/);
+      const seen = upstream.requests.at(-1)!;
+      assert.equal(seen.headers['x-forwarded-for'], '127.0.0.1');
+      assert.match(String(seen.headers['x-request-id']), /^[0-9a-f-]{36}$/);
     } finally {
       await gw.close();
     }
