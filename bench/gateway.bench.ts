@@ -4,12 +4,13 @@
 // run in a worker thread so they do not compete for the gateway's event loop.
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { startGateway } from '../packages/wasm-host/src/index.js';
+import { HeaderMap, startGateway, WasmHost } from '../packages/wasm-host/src/index.js';
 import { compileWat } from '../packages/wasm-host/test/helpers.js';
 
 const CONCURRENCY = 32;
-const ROUND_MS = 3000;
-const ROUNDS = 3;
+const ROUND_MS = 1500;
+const ROUNDS = 6;
+const STREAMS = 50_000;
 
 const workerSource = `
 const { parentPort } = require('node:worker_threads');
@@ -42,6 +43,27 @@ parentPort.on('message', async (m) => {
   parentPort.postMessage({ ok, errors });
 });
 `;
+
+/** The same exchange through the host without sockets: isolates the host's own cost. */
+function inProcess(host: WasmHost, n: number): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const s = host.openStream(
+      {
+        requestHeaders: new HeaderMap([[':method', 'POST'], [':path', '/v1/chat/completions'], [':authority', 'api'], ['content-type', 'application/json']]),
+        properties: { 'source.address': '127.0.0.1:50000', 'source.port': 50000, route_name: 'r', cluster_name: 'c', 'connection.id': i },
+      },
+      {},
+    );
+    s.startRequest(false);
+    s.requestData(new Uint8Array(17), false);
+    s.requestData(new Uint8Array(), true);
+    s.startResponse(new HeaderMap([[':status', '200'], ['content-type', 'application/json']]), false);
+    s.responseData(new Uint8Array(64), false);
+    s.responseData(new Uint8Array(), true);
+  }
+  return Number(process.hrtime.bigint() - t0) / n / 1000;
+}
 
 async function main(): Promise<void> {
   const worker = new Worker(workerSource, { eval: true });
@@ -80,6 +102,18 @@ async function main(): Promise<void> {
   const busy1 = (totals.plugin.busyMs * 1000) / totals.plugin.ok;
   console.log(`gateway thread busy time: ${busy0.toFixed(1)} us/request without plugin, ${busy1.toFixed(1)} us/request with it`);
   console.log(`host adds per request:    ${(busy1 - busy0).toFixed(1)} us (busy-time difference; throughput view: ${(1e6 / r1 - 1e6 / r0).toFixed(1)} us)`);
+  const hostNone = new WasmHost({ clock: 'real' });
+  const hostNoop = new WasmHost({ clock: 'real' });
+  await hostNoop.loadPlugin({ wasm: noop, name: 'noop' });
+  inProcess(hostNone, 2000);
+  inProcess(hostNoop, 2000);
+  let none = 0;
+  let one = 0;
+  for (let i = 0; i < 5; i++) {
+    none += inProcess(hostNone, STREAMS);
+    one += inProcess(hostNoop, STREAMS);
+  }
+  console.log(`in-process stream cost:   ${(none / 5).toFixed(2)} us without plugin, ${(one / 5).toFixed(2)} us with it (${((one - none) / 5).toFixed(2)} us per request for 9 plugin callbacks)`);
   await bare.close();
   await withPlugin.close();
   worker.postMessage({ stop: true });
