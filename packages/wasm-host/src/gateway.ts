@@ -161,8 +161,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           upReq.on('response', (r) => onUpstreamResponse(r));
           upReq.on('error', (e: NodeJS.ErrnoException) => {
             if (stream.finished) return;
-            if (!upRes) {
-              const refused = e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ENOTFOUND' || e.code === 'ETIMEDOUT';
+            if (!upRes && (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN')) {
+              // The upstream name resolves to nothing: Envoy's cluster would have no endpoints.
+              stream.hostLocalReply(503, 'no_healthy_upstream', 'no healthy upstream', RESPONSE_FLAGS.UH);
+            } else if (!upRes) {
+              const refused = e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT';
               const reason = refused ? 'connection failure' : 'connection termination';
               stream.setPropertyOverride('upstream.transport_failure_reason', e.message);
               stream.hostLocalReply(

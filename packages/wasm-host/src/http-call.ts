@@ -132,7 +132,8 @@ export function sendHttpCall(baseUrl: string, req: HttpCallRequest, signal: Abor
     }, req.timeoutMs) : undefined;
     r.on('error', (e: NodeJS.ErrnoException) => {
       if (settled) return;
-      if (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EHOSTUNREACH' || e.code === 'ECONNRESET' && !r.reusedSocket) {
+      if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') done(localReply(503, 'no healthy upstream'));
+      else if (e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || (e.code === 'ECONNRESET' && !r.reusedSocket)) {
         done(connectFailureOutcome());
       } else done({ kind: 'failure', reason: 'reset' });
     });
