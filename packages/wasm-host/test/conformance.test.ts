@@ -188,6 +188,18 @@ describe('http calls', () => {
     await host.close();
   });
 
+  it('lets a plugin answer locally from the call response while the request is paused', async () => {
+    const host = new WasmHost({ httpCallHandler: () => ({ status: 403, body: 'no' }) });
+    const p = await host.loadPlugin({ wasm, configuration: 'ops=call|call-deny;cluster=auth' });
+    const r = await host.runStream({ request: { headers: { ...GET, ':method': 'POST' }, body: ['a', 'b'] } });
+    assert.equal(r.upstreamRequest, undefined);
+    assert.equal(r.response.status, 401);
+    assert.equal(r.response.body, 'check said 403');
+    assert.match(p.logs.find((l) => l.message.startsWith('on_log'))!.message, /code=401 flags=0 details=denied_after_call/);
+    assert.equal(p.logs.filter((l) => l.message.startsWith('request body')).length, 0, 'the held body never reached the plugin');
+    await host.close();
+  });
+
   it('lets an interceptor answer with a timeout or a reset', async () => {
     const replies = [{ timeout: true as const }, { reset: true as const }];
     const host = new WasmHost({ clusters: {}, httpCallHandler: () => replies.shift() });

@@ -215,6 +215,10 @@ export function proxy_on_http_call_response(ctx: u32, token: u32, nh: u32, bs: u
   if (callCtx.has(token)) {
     const s = status === null ? "failed" : status!;
     callStatus.set(ctx, s);
+    if (has(ctx, "call-deny")) {
+      sendLocalResponse(401, "denied_after_call", "check said " + s, [], []);
+      return;
+    }
     addHeader(REQUEST_HEADERS, "x-check-status", s);
     continueStream(0);
   }
