@@ -85,7 +85,7 @@ describe('properties', () => {
     const p = await host.loadPlugin({ wasm, name: 'props', rootId: 'root-a' });
     const props = [
       'request.path', 'request.url_path', 'request.query', 'request.method', 'request.host', 'request.time', 'request.headers.x-op',
-      'node.id', 'node.metadata.POD_NAME', 'node.metadata.REPLICAS', 'node.metadata', 'plugin_name', 'plugin_root_id',
+      'node', 'node.id', 'node.metadata.POD_NAME', 'node.metadata.REPLICAS', 'node.metadata', 'plugin_name', 'plugin_root_id',
       'response.flags', 'upstream.address', 'connection.mtls', 'route_name', 'request.total_size', 'response.code', 'nope',
     ];
     await host.runStream({
@@ -101,6 +101,7 @@ describe('properties', () => {
     assert.equal(hexToBuf(v('request.time')).readBigInt64LE(0), host.clock.nowNs(), 'timestamps are int64 nanoseconds');
     assert.equal(hexToBuf(v('request.headers.x-op')).toString(), 'log-props');
     assert.equal(hexToBuf(v('node.id')).toString(), 'node-1');
+    assert.deepEqual([...hexToBuf(v('node')).subarray(0, 8)], [0x0a, 6, ...Buffer.from('node-1')], 'node is a serialized envoy.config.core.v3.Node');
     assert.equal(hexToBuf(v('node.metadata.POD_NAME')).toString(), 'gw-1');
     assert.equal(hexToBuf(v('node.metadata.REPLICAS')).readDoubleLE(0), 3, 'Struct numbers are doubles');
     assert.equal(hexToBuf(v('node.metadata')).readUInt32LE(0), 2, 'a Struct is serialized as a map');

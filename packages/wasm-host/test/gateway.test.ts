@@ -58,6 +58,9 @@ describe('db-log-gateway with real HTTP', () => {
       assert.match(String(r.headers['x-envoy-upstream-service-time']), /^\d+$/);
       const seen = upstream.requests.at(-1)!;
       assert.equal(seen.headers['x-forwarded-for'], '127.0.0.1');
+      const onLog = gw.host.plugins[0].logs.find((l) => l.message.startsWith('on_log'))!.message;
+      const m = /code=200 flags=0 details=via_upstream duration_ns=(\d+)/.exec(onLog);
+      assert.ok(m && BigInt(m[1]) > 0n, onLog);
       assert.match(String(seen.headers['x-request-id']), /^[0-9a-f-]{36}$/);
     } finally {
       await gw.close();
