@@ -61,6 +61,36 @@ describe('gateway robustness', () => {
     }
   });
 
+  it('caps a body held by a pausing plugin (413) and drains in-flight requests on close', async () => {
+    const gw = await startGateway({ listen: 0, upstream: upstream.url, plugins: [{ wasm, configuration: 'ops=buffer-req' }], bufferLimitBytes: 1024, logger: () => {} });
+    const big = await new Promise<number>((resolve, reject) => {
+      const r = http.request(`${gw.url}/upload`, { method: 'POST', agent: false, headers: { 'content-length': '4096' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      r.on('error', reject);
+      r.end(Buffer.alloc(4096, 97));
+    });
+    assert.equal(big, 413);
+    await gw.close();
+
+    let release: (() => void) | undefined;
+    const slow = http.createServer((_req, res) => {
+      release = () => res.end('late but complete');
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const gw2 = await startGateway({ listen: 0, upstream: `http://127.0.0.1:${(slow.address() as { port: number }).port}`, logger: () => {} });
+    const pending = get(gw2.url);
+    for (let i = 0; i < 400 && !release; i++) await new Promise((r) => setTimeout(r, 5));
+    const closing = gw2.close();
+    release!();
+    const r = await pending;
+    await closing;
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'late but complete');
+    slow.close();
+  });
+
   it('runs as a command: --help, a chain from flags and @file config, graceful SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-cli-'));
     const wasmPath = join(dir, 'conf.wasm');
