@@ -271,6 +271,11 @@ export class PluginVm {
     return ctx;
   }
 
+  /** Contexts alive in the module (the root plus streams not yet deleted). */
+  get liveContexts(): number {
+    return this.contexts.size;
+  }
+
   hasExport(name: string): boolean {
     return typeof this.exports[name] === 'function';
   }

@@ -67,6 +67,19 @@ describe('db-log-gateway with real HTTP', () => {
     }
   });
 
+  it('deletes every stream context once its exchange ends, under concurrent load', async () => {
+    const gw = await startGateway({ listen: 0, upstream: upstream.url, clusters: { [CLUSTER]: check.url }, plugins: [{ wasm, configuration: `name=c;cluster=${CLUSTER}` }], logger: () => {} });
+    try {
+      const ops = ['', 'call', 'local', 'buffer-req', 'fire'];
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => request(gw.url, { method: 'POST', path: `/r${i}`, headers: { 'x-op': ops[i % ops.length] }, body: `body-${i}` })));
+      assert.deepEqual([...new Set(results.map((r) => r.status))].sort(), [200, 403]);
+      await gw.host.idle();
+      assert.equal(gw.host.plugins[0].liveContexts, 1, 'only the root context is left');
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('answers with a plugin local response without calling the upstream', async () => {
     const before = upstream.requests.length;
     const gw = await startGateway({ listen: 0, upstream: upstream.url, plugins: [{ wasm, configuration: 'name=deny;ops=local' }], logger: () => {} });
