@@ -588,10 +588,13 @@ export class HttpStream implements StreamBinding {
         return encodeTyped({ type: 'timestamp', value: this.startNs });
       case 'request.duration':
         return this.requestComplete || this.finished ? encodeTyped({ type: 'duration', value: (this.endNs ?? this.host.clock.nowNs()) - this.startNs }) : undefined;
-      case 'request.size':
-        return i64(this.requestBodyBytes);
+      case 'request.size': {
+        // Envoy's CEL: the content-length header when present, else the body bytes received.
+        const cl = h.get('content-length');
+        return i64(cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : this.requestBodyBytes);
+      }
       case 'request.total_size':
-        return i64(this.requestBodyBytes + h.byteSize() + (this.requestTrailers?.byteSize() ?? 0));
+        return i64(this.requestBodyBytes + h.byteSize());
       case 'response.code': {
         const c = this.responseHeaders?.get(':status');
         return c === undefined ? undefined : i64(Number(c));
