@@ -587,7 +587,8 @@ export class HttpStream implements StreamBinding {
       case 'request.time':
         return encodeTyped({ type: 'timestamp', value: this.startNs });
       case 'request.duration':
-        return this.requestComplete || this.finished ? encodeTyped({ type: 'duration', value: (this.endNs ?? this.host.clock.nowNs()) - this.startNs }) : undefined;
+        // StreamInfo::requestComplete(): known once the whole exchange ended (so in on_log).
+        return this.endNs !== undefined ? encodeTyped({ type: 'duration', value: this.endNs - this.startNs }) : undefined;
       case 'request.size': {
         // Envoy's CEL: the content-length header when present, else the body bytes received.
         const cl = h.get('content-length');
