@@ -15,6 +15,8 @@ interface Prepared {
 }
 
 const MIN_BACKOFF_MS = 200;
+/** Most MAX_BATCH_ROWS statements in one transaction while the spool has a backlog. */
+const STATEMENTS_PER_TRANSACTION = 4;
 const MAX_BACKOFF_MS = 10_000;
 
 /**
@@ -111,7 +113,10 @@ export class Drainer {
 
   /** Reads the next batch from the spool and does the store's CPU work for it. */
   private async take(): Promise<Prepared> {
-    const batch = await this.spool.readBatch(this.opts.maxBatchRows);
+    // With a backlog, one transaction carries several full statements: fewer commits (each a
+    // log flush in the database) for the same rows.
+    const rows = this.spool.backlog ? this.opts.maxBatchRows * STATEMENTS_PER_TRANSACTION : this.opts.maxBatchRows;
+    const batch = await this.spool.readBatch(rows);
     const max = this.opts.maxBatchRows;
     const write = this.store.prepareBatch?.(batch.rows, max) ?? ((pos) => this.store.writeBatch(batch.rows, pos, max));
     return { batch, write };

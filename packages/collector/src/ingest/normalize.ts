@@ -10,6 +10,8 @@ import { parseTimestamp, toIso } from '../time.js';
  */
 export type Row = (string | number | null)[];
 
+const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   // One compiled validator for the process: compiling is the expensive part of Ajv.
@@ -67,6 +69,11 @@ export function normalizeRecord(rec: unknown, where: string): Row {
         break;
       case 'string':
         if (f.name === 'start_time') {
+          // Fast path: already RFC 3339 UTC with milliseconds, as the plugin sends it.
+          if (CANONICAL_TIME.test(v as string) && !Number.isNaN(Date.parse(v as string)) && toIso(Date.parse(v as string)) === v) {
+            row[i] = v as string;
+            break;
+          }
           const t = parseTimestamp(v as string);
           if (t === undefined) throw new BadRequestError('start_time', `${where}: start_time must be an RFC 3339 time (e.g. 2024-05-01T12:00:00.000Z), got "${cut(v as string, 40)}"`);
           row[i] = toIso(t);

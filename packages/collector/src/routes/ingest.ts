@@ -19,8 +19,9 @@ export const ingestRoutes: RoutePlugin = async (app, ctx) => {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, raw);
   app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'buffer' }, raw);
 
-  app.addHook('onResponse', async (_req, reply) => {
+  app.addHook('onResponse', (_req, reply, done) => {
     metrics.ingestRequests.labels(String(reply.statusCode)).inc();
+    done();
   });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {

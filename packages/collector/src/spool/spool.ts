@@ -29,6 +29,17 @@ export interface SpoolOptions {
   log: Logger;
 }
 
+/** Writes (each a group of requests) that may be in flight at once. */
+const MAX_WRITES_IN_FLIGHT = 4;
+
+interface Flight {
+  /** Segment offset just past this write. */
+  end: number;
+  batch: Waiter[];
+  done: boolean;
+  err?: Error;
+}
+
 interface Waiter {
   frame: Buffer;
   records: number;
@@ -46,9 +57,9 @@ function cmp(a: SpoolPosition, b: SpoolPosition): number {
 
 /**
  * The collector's write-ahead buffer: an append-only log of framed, checksummed records in
- * numbered segment files under `DATA_DIR/spool`. Appends are group-committed: every request
- * that arrives while a write+fdatasync is in flight joins the next one, so concurrent requests
- * share one fsync, and each append resolves only once its bytes are durable.
+ * numbered segment files under `DATA_DIR/spool`. Appends are group-committed: the requests of
+ * one event-loop turn, and all that arrive while earlier writes are syncing, share one
+ * synchronous (O_DSYNC) write, and each append resolves only once its bytes are durable.
  *
  * Each start writes to a fresh segment, so a torn tail left by a crash stays at the end of an
  * older, sealed segment, where the reader detects it by checksum and drops it (it was never
@@ -66,9 +77,14 @@ export class Spool {
   private writeSeg: number;
   private writeFd: number;
   private writeOff = 0;
+  /** End of the bytes handed to writes (durable or not); writeOff is the acknowledged end. */
+  private reservedOff = 0;
   private queue: Waiter[] = [];
   private queuedBytes = 0;
-  private flushing = false;
+  private scheduled = false;
+  private flights: Flight[] = [];
+  /** A write failed: later writes are refused until the ones in flight finish. */
+  private broken = false;
   private closed = false;
   private readPos: SpoolPosition;
   private readFd: { segment: number; fd: number } | undefined;
@@ -126,7 +142,9 @@ export class Spool {
   }
 
   private createSegment(n: number): number {
-    const fd = fs.openSync(join(this.dir, segName(n)), 'wx');
+    // O_DSYNC: each write returns once its data (and the file size) is on stable storage.
+    const { O_WRONLY, O_CREAT, O_EXCL, O_DSYNC } = fs.constants;
+    const fd = fs.openSync(join(this.dir, segName(n)), O_WRONLY | O_CREAT | O_EXCL | O_DSYNC);
     fsyncDir(this.dir);
     this.segments.push(n);
     this.sizes.set(n, 0);
@@ -156,7 +174,7 @@ export class Spool {
   }
 
   /**
-   * Appends one request's rows as a single frame and resolves once it is on disk (fdatasync).
+   * Appends one request's rows as a single frame and resolves once it is on disk.
    * Rejects with SpoolFullError, without writing, when the spool is at its bound.
    */
   append(rows: Row[]): Promise<void> {
@@ -169,62 +187,87 @@ export class Spool {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ frame, records: rows.length, resolve, reject });
       this.queuedBytes += frame.length;
-      if (!this.flushing) {
-        this.flushing = true;
-        // Let the requests of this event-loop turn join the same write.
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
-  private flush(): void {
-    const batch = this.queue;
-    this.queue = [];
-    this.queuedBytes = 0;
-    if (batch.length === 0) {
-      this.flushing = false;
-      return;
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // Let the requests of this event-loop turn join the same write.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  /**
+   * Starts writes for what is queued. Segments are opened with O_DSYNC, so a write returns once
+   * its bytes are durable; up to MAX_WRITES_IN_FLIGHT run at once at their reserved offsets so that
+   * one sync's latency does not stall the next group. Waiters are acknowledged strictly in
+   * file order (see settle), so no acknowledged frame can sit behind a failed one.
+   */
+  private pump(): void {
+    while (this.queue.length > 0 && this.flights.length < MAX_WRITES_IN_FLIGHT && !this.broken) {
+      if (this.reservedOff >= this.segmentBytes) {
+        if (this.flights.length > 0) return; // rotate once the writes to this segment are done
+        this.rotate();
+      }
+      const batch = this.queue;
+      this.queue = [];
+      this.queuedBytes = 0;
+      const buf = batch.length === 1 ? batch[0].frame : Buffer.concat(batch.map((w) => w.frame));
+      const flight: Flight = { end: this.reservedOff + buf.length, batch, done: false };
+      const start = this.reservedOff;
+      this.reservedOff = flight.end;
+      this.flights.push(flight);
+      fs.write(this.writeFd, buf, 0, buf.length, start, (err, written) => {
+        if (err || written !== buf.length) flight.err = err ?? new Error(`short spool write (${written} of ${buf.length} bytes)`);
+        flight.done = true;
+        this.settle();
+      });
     }
-    const buf = batch.length === 1 ? batch[0].frame : Buffer.concat(batch.map((w) => w.frame));
-    const fd = this.writeFd;
-    const start = this.writeOff;
-    const fail = (err: Error) => {
-      // Cut the segment back to what was durable, and continue in a fresh one so that no
+  }
+
+  /** Acknowledges finished writes in file order; after a failure, refuses everything behind it. */
+  private settle(): void {
+    let records = 0;
+    while (this.flights.length > 0 && this.flights[0].done) {
+      const f = this.flights.shift()!;
+      if (f.err && !this.broken) {
+        this.broken = true;
+        this.log.error({ err: f.err, segment: this.writeSeg }, 'spool write failed; refusing the requests involved');
+      }
+      if (this.broken) {
+        for (const w of f.batch) w.reject(f.err ?? new Error('an earlier spool write failed'));
+        continue;
+      }
+      this.writeOff = f.end;
+      for (const w of f.batch) {
+        records += w.records;
+        w.resolve();
+      }
+    }
+    if (records > 0) {
+      this.sizes.set(this.writeSeg, this.writeOff);
+      if (this.unreadSince === null) this.unreadSince = Date.now();
+      this.unreadRecords += records;
+      for (const l of this.listeners) l();
+    }
+    if (this.broken && this.flights.length === 0) {
+      // Cut the segment back to what was acknowledged and continue in a fresh one, so that no
       // partly written bytes sit before later frames.
       try {
-        fs.ftruncateSync(fd, start);
+        fs.ftruncateSync(this.writeFd, this.writeOff);
       } catch {
-        /* the segment is sealed at `start` below regardless */
+        /* the segment is sealed at writeOff below regardless */
       }
-      this.sizes.set(this.writeSeg, start);
+      this.sizes.set(this.writeSeg, this.writeOff);
       this.rotate();
-      for (const w of batch) w.reject(err);
-      this.afterFlush();
-    };
-    fs.write(fd, buf, 0, buf.length, start, (err, written) => {
-      if (err || written !== buf.length) return fail(err ?? new Error(`short spool write (${written} of ${buf.length} bytes)`));
-      fs.fdatasync(fd, (err2) => {
-        if (err2) return fail(err2);
-        this.writeOff = start + buf.length;
-        this.sizes.set(this.writeSeg, this.writeOff);
-        let records = 0;
-        for (const w of batch) records += w.records;
-        if (this.unreadSince === null) this.unreadSince = Date.now();
-        this.unreadRecords += records;
-        for (const w of batch) w.resolve();
-        for (const l of this.listeners) l();
-        if (this.writeOff >= this.segmentBytes) this.rotate();
-        this.afterFlush();
-      });
-    });
-  }
-
-  private afterFlush(): void {
-    if (this.queue.length > 0 && !this.closed) setImmediate(() => this.flush());
-    else {
-      this.flushing = false;
-      if (this.closed) for (const w of this.queue.splice(0)) w.reject(new Error('spool is closed'));
+      this.broken = false;
     }
+    if (this.closed) for (const w of this.queue.splice(0)) w.reject(new Error('spool is closed'));
+    else if (this.queue.length > 0) this.pump();
   }
 
   private rotate(): void {
@@ -235,6 +278,7 @@ export class Spool {
     }
     this.writeSeg += 1;
     this.writeOff = 0;
+    this.reservedOff = 0;
     this.writeFd = this.createSegment(this.writeSeg);
   }
 
@@ -358,7 +402,7 @@ export class Spool {
 
   /** Waits for in-flight appends, then closes the files and releases the directory. */
   async close(): Promise<void> {
-    while (this.flushing) await new Promise((r) => setTimeout(r, 5));
+    while (this.flights.length > 0 || this.queue.length > 0 || this.scheduled) await new Promise((r) => setTimeout(r, 5));
     this.closed = true;
     for (const fd of [this.writeFd, this.readFd?.fd]) {
       if (fd !== undefined) {

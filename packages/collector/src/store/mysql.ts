@@ -51,6 +51,9 @@ export class MysqlStore implements LogStore {
       connectionLimit: 4,
       maxIdle: 4,
       enableKeepAlive: true,
+      // The batch INSERTs are built already escaped; only statements with values need formatting
+      // (mysql2 would otherwise scan every multi-megabyte INSERT for placeholders).
+      queryFormat: (sql: string, values: unknown) => (Array.isArray(values) && values.length > 0 ? mysql.format(sql, values, false, 'Z') : sql),
     });
     // Errors on idle connections (the server went away) must not crash the process.
     this.pool.on('connection', (c) => c.on('error', () => undefined));
