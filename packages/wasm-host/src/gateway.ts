@@ -11,7 +11,7 @@ import { WasmHost } from './host.js';
 import { jsonLogger, type Logger } from './log.js';
 import type { PluginOptions } from './plugin.js';
 import type { JsonValue } from './protobuf.js';
-import type { HttpStream } from './stream.js';
+import type { HttpStream, StreamSinks } from './stream.js';
 
 export interface GatewayOptions {
   /** "host:port" or a port; port 0 picks a free one. Default 127.0.0.1:10000. */
@@ -48,6 +48,20 @@ export interface Gateway {
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'http2-settings']);
+
+function guardSinks(onError: (where: string, e: unknown) => void, sinks: StreamSinks): StreamSinks {
+  const out: StreamSinks = {};
+  for (const [name, fn] of Object.entries(sinks) as Array<[keyof StreamSinks, (...a: unknown[]) => void]>) {
+    (out as Record<string, unknown>)[name] = (...a: unknown[]) => {
+      try {
+        fn(...a);
+      } catch (e) {
+        onError(name, e);
+      }
+    };
+  }
+  return out;
+}
 
 function flagCodes(mask: number): string {
   const codes = Object.entries(RESPONSE_FLAGS).filter(([, bit]) => (mask & bit) !== 0).map(([c]) => c);
@@ -120,6 +134,26 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     let held = 0;
     let timer: NodeJS.Timeout | undefined;
     const local = `${sock.localAddress}:${sock.localPort}`;
+    // What plugins produce can be unsendable (e.g. a header value with a newline): that request
+    // fails, never the gateway.
+    const onSinkError = (where: string, e: unknown): void => {
+      log('error', 'cannot forward the message the plugin chain produced', { where, error: (e as Error).message, path: headers.get(':path') });
+      upReq?.destroy();
+      if (stream.finished) return;
+      if (where.startsWith('request') && !stream.responseStarted) {
+        stream.hostLocalReply(500, 'invalid_message_from_plugin', 'invalid message from plugin chain', 0);
+        return;
+      }
+      if (!res.headersSent) {
+        try {
+          res.writeHead(502, { 'content-type': 'text/plain' });
+          res.end('invalid response from plugin chain');
+        } catch {
+          res.destroy();
+        }
+      } else res.destroy();
+      stream.abort(0, 'invalid_message_from_plugin');
+    };
     const stream: HttpStream = host.openStream(
       {
         requestHeaders: headers,
@@ -136,7 +170,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           cluster_name: clusterName,
         },
       },
-      {
+      guardSinks(onSinkError, {
         requestHeaders: (h, eos) => {
           const out: Record<string, string | string[]> = {};
           for (const [k, v] of h.pairs) {
@@ -199,6 +233,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           const flat: string[] = [];
           for (const [k, v] of h.pairs) {
             if (k.startsWith(':') || HOP_BY_HOP.has(k)) continue;
+            // Validate before writeHead: a throw half-way through leaves the response unusable.
+            http.validateHeaderName(k);
+            http.validateHeaderValue(k, v);
             flat.push(k, v);
           }
           res.writeHead(Number(h.get(':status') ?? 200), flat);
@@ -238,7 +275,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             request_id: headers.get('x-request-id'),
           });
         },
-      },
+      }),
     );
     active.add(stream);
 

@@ -48,6 +48,17 @@ describe('gateway robustness', () => {
     }
   });
 
+  it('fails only the request when a plugin produces an unsendable header', async () => {
+    const gw = await startGateway({ listen: 0, upstream: upstream.url, plugins: [{ wasm }], logger: () => {} });
+    try {
+      assert.equal((await get(gw.url, { 'x-op': 'bad-req-header' })).status, 500);
+      assert.equal((await get(gw.url, { 'x-op': 'bad-resp-header' })).status, 502);
+      assert.equal((await get(gw.url)).status, 200, 'the gateway still serves');
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('answers 504 when a plugin pauses a request and never resumes it', async () => {
     const gw = await startGateway({ listen: 0, upstream: upstream.url, plugins: [{ wasm, configuration: 'ops=pause' }], timeoutMs: 200, logger: () => {} });
     try {

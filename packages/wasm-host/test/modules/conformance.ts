@@ -94,6 +94,7 @@ export function proxy_on_request_headers(ctx: u32, n: u32, eos: bool): u32 {
       log(2, "prop " + props[i] + "=" + (v === null ? "<missing>" : hex(v!)));
     }
   }
+  if (has(ctx, "bad-req-header")) addHeader(REQUEST_HEADERS, "x-bad", "line\nbreak");
   if (has(ctx, "add-req")) {
     addHeader(REQUEST_HEADERS, "x-added-by", name);
     replaceHeader(REQUEST_HEADERS, "x-replace", "new");
@@ -183,6 +184,7 @@ export function proxy_on_response_headers(ctx: u32, n: u32, eos: bool): u32 {
   addHeader(RESPONSE_HEADERS, "x-plugin", name);
   log(1, "response headers n=" + n.toString() + " eos=" + (eos ? "1" : "0") + " status=" + str(getProperty("response.code_details")));
   if (callStatus.has(ctx)) addHeader(RESPONSE_HEADERS, "x-call-status", callStatus.get(ctx));
+  if (has(ctx, "bad-resp-header")) addHeader(RESPONSE_HEADERS, "x-bad", "line\nbreak");
   if (has(ctx, "resp-local")) {
     sendLocalResponse(502, "resp_local", "replaced", [], []);
     return 1;
