@@ -319,6 +319,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         }
       });
     };
+    // Socket-level failures end the stream through 'close'; never let them escape as uncaught.
+    req.on('error', () => {});
+    res.on('error', () => {});
     res.on('drain', () => upRes?.resume());
     res.on('close', () => {
       if (!stream.finished) {

@@ -59,6 +59,35 @@ describe('gateway robustness', () => {
     }
   });
 
+  it('logs a client that goes away mid-response with flag DC and keeps serving', async () => {
+    const slow = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first;');
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const gw = await startGateway({ listen: 0, upstream: `http://127.0.0.1:${(slow.address() as { port: number }).port}`, plugins: [{ wasm }], logger: () => {} });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const r = http.get(`${gw.url}/stream`, { agent: false }, (res) => {
+          res.once('data', () => {
+            r.destroy();
+            resolve();
+          });
+        });
+        r.on('error', () => {});
+        setTimeout(() => reject(new Error('no first chunk')), 10_000).unref();
+      });
+      const plugin = gw.host.plugins[0];
+      for (let i = 0; i < 400 && !plugin.logs.some((l) => l.message.startsWith('on_log')); i++) await new Promise((r) => setTimeout(r, 5));
+      assert.match(plugin.logs.find((l) => l.message.startsWith('on_log'))!.message, /code=200 flags=16384 details=downstream_remote_disconnect/);
+      assert.equal(plugin.liveContexts, 1);
+    } finally {
+      await gw.close();
+      slow.closeAllConnections();
+      slow.close();
+    }
+  });
+
   it('answers 504 when a plugin pauses a request and never resumes it', async () => {
     const gw = await startGateway({ listen: 0, upstream: upstream.url, plugins: [{ wasm, configuration: 'ops=pause' }], timeoutMs: 200, logger: () => {} });
     try {
