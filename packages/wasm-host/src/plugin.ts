@@ -15,10 +15,10 @@ import {
 } from './abi.js';
 import type { Timer } from './clock.js';
 import { deserializePairs, HeaderMap, type HeaderPairs, serializePairs } from './header-map.js';
-import type { HttpCallOutcome, HttpCallRequest } from './http-call.js';
+import type { HttpCallOutcome } from './http-call.js';
 import { GuestMemory, MemoryAccessError } from './memory.js';
 import { ProcExit, wasiImports } from './wasi.js';
-import { encodeNode, encodeValue, type JsonValue } from './protobuf.js';
+import { encodeNode, type JsonValue } from './protobuf.js';
 import type { WasmHost } from './host.js';
 
 const enc = new TextEncoder();
@@ -785,4 +785,3 @@ export function encodeJsonAsCel(v: JsonValue): Uint8Array {
   return serializePairs(Object.entries(v).map(([k, x]) => [k, encodeJsonAsCel(x)]));
 }
 
-export { encodeValue };
