@@ -78,7 +78,7 @@ describe('gateway robustness', () => {
         setTimeout(() => reject(new Error('no first chunk')), 10_000).unref();
       });
       const plugin = gw.host.plugins[0];
-      for (let i = 0; i < 400 && !plugin.logs.some((l) => l.message.startsWith('on_log')); i++) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 2000 && !plugin.logs.some((l) => l.message.startsWith('on_log')); i++) await new Promise((r) => setTimeout(r, 5));
       assert.match(plugin.logs.find((l) => l.message.startsWith('on_log'))!.message, /code=200 flags=16384 details=downstream_remote_disconnect/);
       assert.equal(plugin.liveContexts, 1);
     } finally {
@@ -121,7 +121,7 @@ describe('gateway robustness', () => {
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
     const gw2 = await startGateway({ listen: 0, upstream: `http://127.0.0.1:${(slow.address() as { port: number }).port}`, logger: () => {} });
     const pending = get(gw2.url);
-    for (let i = 0; i < 400 && !release; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 2000 && !release; i++) await new Promise((r) => setTimeout(r, 5));
     const closing = gw2.close();
     release!();
     const r = await pending;
