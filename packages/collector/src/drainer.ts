@@ -36,6 +36,7 @@ export class Drainer {
   private stopping = false;
   private drainDeadline = Infinity;
   private wake: (() => void) | undefined;
+  private stopWake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private backoff = MIN_BACKOFF_MS;
   private unsubscribe: () => void;
@@ -59,17 +60,22 @@ export class Drainer {
     this.loop ??= this.run();
   }
 
-  private sleep(ms: number): Promise<void> {
+  /**
+   * Waits `ms`. New records can cut a wait for the flush threshold short; a retry backoff is cut
+   * short only by shutdown, so steady ingest cannot turn backoff into a busy retry loop.
+   */
+  private sleep(ms: number, backoff = false): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
+      const self = this;
       function done() {
         clearTimeout(t);
+        self.wake = undefined;
+        self.stopWake = undefined;
         resolve();
       }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
+      this.stopWake = done;
+      this.wake = backoff ? undefined : done;
     });
   }
 
@@ -105,7 +111,7 @@ export class Drainer {
       } catch (e) {
         this.onError(e as Error);
         if (this.stopping && Date.now() >= this.drainDeadline) break;
-        await this.sleep(Math.min(this.backoff, Math.max(0, this.drainDeadline - Date.now())));
+        await this.sleep(Math.min(this.backoff, Math.max(0, this.drainDeadline - Date.now())), true);
         this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
       }
     }
@@ -174,7 +180,7 @@ export class Drainer {
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
     this.drainDeadline = Date.now() + timeoutMs;
-    this.wake?.();
+    this.stopWake?.();
     await this.loop;
     this.unsubscribe();
   }
