@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LOG_LEVEL_NAMES, type LogLevelName } from './abi.js';
 import { startGateway } from './gateway.js';
+import { startSupervisedGateway } from './watchdog.js';
 import type { PluginOptions } from './plugin.js';
 
 const HELP = `db-log-gateway: a local HTTP/1.1 reverse proxy that runs proxy-wasm plugins on live traffic
@@ -13,7 +14,7 @@ Usage:
   db-log-gateway --upstream URL [--listen HOST:PORT] [--plugin FILE.wasm [--config JSON|@FILE]]...
                  [--cluster NAME=URL]... [--node-id ID] [--node-meta KEY=VALUE]...
                  [--route-name NAME] [--cluster-name NAME] [--fail-open | --fail-closed]
-                 [--timeout MS] [--log-level LEVEL]
+                 [--timeout MS] [--log-level LEVEL] [--watchdog-ms MS]
 
 Options:
   --listen HOST:PORT     address to listen on (default 127.0.0.1:10000; port 0 picks a free port)
@@ -35,6 +36,9 @@ Options:
   --fail-closed          a plugin that traps makes requests fail with 503 (default, as in Envoy)
   --timeout MS           route timeout: 504 if no response started by then (default 15000)
   --log-level LEVEL      trace|debug|info|warn|error|critical for gateway and plugin logs (default info)
+  --watchdog-ms MS       the proxy runs in a worker thread; if a plugin callback blocks it longer than
+                         this, the worker is replaced and that plugin disabled (fail open/closed as
+                         set); 0 runs in-process without a watchdog (default 5000)
   -h, --help             show this help
 
 Logs are JSON lines on stderr. SIGINT/SIGTERM drain in-flight requests and shut plugins down
@@ -71,6 +75,7 @@ async function main(): Promise<void> {
         'fail-open': { type: 'boolean' },
         'fail-closed': { type: 'boolean' },
         timeout: { type: 'string' },
+        'watchdog-ms': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -114,9 +119,12 @@ async function main(): Promise<void> {
   const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeoutMs !== undefined && !(timeoutMs > 0)) fail('--timeout expects a positive number of milliseconds');
 
-  let gw;
+  const watchdogMs = values['watchdog-ms'] === undefined ? 5000 : Number(values['watchdog-ms']);
+  if (!(watchdogMs >= 0)) fail('--watchdog-ms expects a number of milliseconds (0 disables the watchdog)');
+
+  let gw: { close(): Promise<void> };
   try {
-    gw = await startGateway({
+    const options = {
       listen: values.listen,
       upstream: values.upstream,
       plugins,
@@ -128,7 +136,8 @@ async function main(): Promise<void> {
       failOpen: values['fail-open'] === true,
       timeoutMs,
       logLevel,
-    });
+    };
+    gw = watchdogMs > 0 ? await startSupervisedGateway(options, watchdogMs) : await startGateway(options);
   } catch (e) {
     fail((e as Error).message);
   }

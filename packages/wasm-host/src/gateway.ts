@@ -9,7 +9,7 @@ import { type LogLevelName, RESPONSE_FLAGS } from './abi.js';
 import { HeaderMap } from './header-map.js';
 import { WasmHost } from './host.js';
 import { jsonLogger, type Logger } from './log.js';
-import type { PluginOptions } from './plugin.js';
+import type { PluginOptions, PluginVm } from './plugin.js';
 import type { JsonValue } from './protobuf.js';
 import type { HttpStream, StreamSinks } from './stream.js';
 
@@ -39,6 +39,10 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Grace period for in-flight requests and plugin shutdown on close (default 5000 ms). */
   shutdownGraceMs?: number;
+  /** Plugins (by chain index) to start as failed, with the reason; used by the watchdog. */
+  disabledPlugins?: Record<number, string>;
+  /** Probe called around every plugin callback (see HostOptions.onCallback). */
+  onCallback?: (plugin: PluginVm, callback: string | undefined) => void;
 }
 
 export interface Gateway {
@@ -92,11 +96,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     failOpen: opts.failOpen,
     logLevel: opts.logLevel ?? 'info',
     onLog: (e) => log(e.level, e.message, { plugin: e.plugin, context: e.contextId }),
+    onCallback: opts.onCallback,
     onTrap: (p, where, message) => log('error', 'plugin trapped', { plugin: p.name, callback: where, error: message, policy: p.failOpen ? 'fail-open' : 'fail-closed' }),
   });
-  for (const p of opts.plugins ?? []) {
+  for (const [i, p] of (opts.plugins ?? []).entries()) {
     const vm = await host.loadPlugin(p);
     log('info', 'plugin loaded', { plugin: vm.name, abi: vm.abi });
+    const why = opts.disabledPlugins?.[i];
+    if (why) vm.disable(why);
   }
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   let connectionIds = 0;

@@ -40,6 +40,8 @@ export interface HostOptions {
   onLog?: (entry: LogEntry) => void;
   /** Called when a plugin traps. */
   onTrap?: (plugin: PluginVm, where: string, message: string) => void;
+  /** Called as a plugin callback starts (with its name) and ends (undefined): the watchdog's probe. */
+  onCallback?: (plugin: PluginVm, callback: string | undefined) => void;
 }
 
 /** A body chunk; endOfStream defaults to true on the last chunk when no trailers follow. */

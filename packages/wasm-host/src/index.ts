@@ -8,3 +8,4 @@ export { encodeProperty, encodeTyped, KNOWN_PROPERTY_TYPES, type PropertyInput, 
 export { type ActionRecord, HttpStream, type LocalReplyRecord, type StreamSinks } from './stream.js';
 export { type Gateway, type GatewayOptions, startGateway } from './gateway.js';
 export { jsonLogger, type Logger } from './log.js';
+export { startSupervisedGateway, type SupervisedGateway, type SupervisedOptions } from './watchdog.js';

@@ -257,6 +257,12 @@ export class PluginVm {
     return ctx;
   }
 
+  /** Marks the plugin failed without a trap (e.g. it blocked the gateway before a restart). */
+  disable(reason: string): void {
+    this.failed = true;
+    this.log('critical', `Plugin ${this.name} disabled: ${reason}; the plugin is now ${this.failOpen ? 'skipped (fail open)' : 'failing requests (fail closed)'}`, 0);
+  }
+
   /** Contexts alive in the module (the root plus streams not yet deleted). */
   get liveContexts(): number {
     return this.contexts.size;
@@ -274,12 +280,15 @@ export class PluginVm {
     const prev = this.effective;
     this.effective = ctx;
     const t0 = performance.now();
+    const probe = this.host.options.onCallback;
+    probe?.(this, name);
     try {
       return { ok: true, value: fn(...args) };
     } catch (e) {
       this.trap(name, e);
       return { ok: false, value: undefined };
     } finally {
+      probe?.(this, undefined);
       this.effective = prev;
       const ms = performance.now() - t0;
       // A callback cannot be interrupted from this thread; make slow ones visible at least.
