@@ -83,6 +83,12 @@ const enc = new TextEncoder();
 function int64Bytes(v: number | bigint, unsigned: boolean): Uint8Array {
   const b = new Uint8Array(8);
   const dv = new DataView(b.buffer);
+  if (typeof v === 'number' && Number.isSafeInteger(v)) {
+    // Two 32-bit halves (two's complement for negatives): no BigInt on the per-request path.
+    dv.setUint32(0, v >>> 0, true);
+    dv.setInt32(4, Math.floor(v / 0x1_0000_0000), true);
+    return b;
+  }
   const big = typeof v === 'bigint' ? v : BigInt(Math.trunc(v));
   if (unsigned) dv.setBigUint64(0, BigInt.asUintN(64, big), true);
   else dv.setBigInt64(0, BigInt.asIntN(64, big), true);

@@ -76,7 +76,9 @@ export class HttpStream implements StreamBinding {
   readonly actions: ActionRecord[] = [];
   localReply: LocalReplyRecord | undefined;
   readonly contexts: (Context | undefined)[];
-  private props = new Map<string, Uint8Array>();
+  /** Overrides as given; encoded when a plugin first reads them. */
+  private props = new Map<string, PropertyInput | Uint8Array>();
+  private encoded = new Map<string, Uint8Array>();
   private reqStages: Stage[];
   private respStages: Stage[];
   private requestEnded = false;
@@ -115,8 +117,9 @@ export class HttpStream implements StreamBinding {
       else this.filterState.set(path, typeof v === 'string' ? enc.encode(v) : v instanceof Uint8Array ? v : encodeProperty(path, v));
       return;
     }
+    this.encoded.delete(path);
     if (v === undefined) this.props.delete(path);
-    else this.props.set(path, encodeProperty(path, v));
+    else this.props.set(path, v);
   }
 
   // ---- input -----------------------------------------------------------------------------------
@@ -536,8 +539,7 @@ export class HttpStream implements StreamBinding {
       if (v !== undefined) return v;
       return this.filterState.get(`wasm.${top}`);
     }
-    const dotted = segments.join('.');
-    return this.props.get(dotted);
+    return this.override(segments.join('.'));
   }
 
   private mapProperty(top: string): Uint8Array {
@@ -553,8 +555,18 @@ export class HttpStream implements StreamBinding {
   }
 
   /** A scalar property: an override if set, else derived from the exchange so far. */
+  private override(path: string): Uint8Array | undefined {
+    let e = this.encoded.get(path);
+    if (e !== undefined) return e;
+    const raw = this.props.get(path);
+    if (raw === undefined) return undefined;
+    e = encodeProperty(path, raw);
+    this.encoded.set(path, e);
+    return e;
+  }
+
   private scalar(path: string): Uint8Array | undefined {
-    const o = this.props.get(path);
+    const o = this.override(path);
     if (o !== undefined) return o;
     const h = this.requestHeaders;
     const s = (v: string | undefined) => (v === undefined ? undefined : enc.encode(v));

@@ -81,3 +81,19 @@ describe('README', () => {
     }
   });
 });
+
+describe('property encodings', () => {
+  it('writes int64 and uint64 as 8 little-endian bytes for numbers and bigints alike', async () => {
+    const { encodeTyped, encodeProperty } = await import('../src/index.js');
+    for (const v of [0, 1, -1, -2, 2 ** 40 + 5, -(2 ** 40) - 5, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]) {
+      assert.equal(Buffer.from(encodeTyped({ type: 'int64', value: v })).readBigInt64LE(0), BigInt(v), String(v));
+      assert.equal(Buffer.from(encodeTyped({ type: 'int64', value: BigInt(v) })).readBigInt64LE(0), BigInt(v), `${v}n`);
+    }
+    assert.equal(Buffer.from(encodeTyped({ type: 'uint64', value: 2n ** 63n + 1n })).readBigUInt64LE(0), 2n ** 63n + 1n);
+    assert.equal(Buffer.from(encodeProperty('response.code', 503)).readBigInt64LE(0), 503n);
+    assert.equal(Buffer.from(encodeProperty('response.flags', 0x20)).readBigUInt64LE(0), 0x20n);
+    assert.deepEqual([...encodeProperty('connection.mtls', false)], [0]);
+    assert.equal(Buffer.from(encodeProperty('custom.ratio', 0.5)).readDoubleLE(0), 0.5);
+    assert.equal(Buffer.from(encodeProperty('route_name', 'r')).toString(), 'r');
+  });
+});
