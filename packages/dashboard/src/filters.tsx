@@ -25,6 +25,7 @@ export const LOG_FILTERS: FilterField[] = [
   { name: 'method', label: 'method', width: '6em' },
   { name: 'path', label: 'path contains' },
   { name: 'trace_id', label: 'trace id' },
+  { name: 'request_id', label: 'request id' },
   { name: 'instance_id', label: 'instance' },
   { name: 'api', label: 'api' },
 ];
