@@ -188,6 +188,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           out.host = h.get(':authority') ?? upstream.host;
           if (!eos && out['content-length'] === undefined) out['transfer-encoding'] = 'chunked';
           upStart = process.hrtime.bigint();
+          // Envoy knows the chosen host even when connecting to it fails; the socket refines it.
+          stream.setPropertyOverride('upstream.address', `${upstream.hostname}:${upPort}`);
+          stream.setPropertyOverride('upstream.port', upPort);
           upReq = http.request({ hostname: upstream.hostname, port: upPort, method: h.get(':method') ?? 'GET', path: h.get(':path') ?? '/', headers: out, agent });
           upReq.on('drain', () => req.resume());
           upReq.on('socket', (s: Socket) => {

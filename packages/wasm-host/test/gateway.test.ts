@@ -191,6 +191,7 @@ describe('db-log-gateway with real HTTP', () => {
       assert.equal(Buffer.from(loggedProp(logs, 'destination.port')!, 'hex').readBigInt64LE(0), BigInt(new URL(gw.url).port));
       assert.equal(Buffer.from(loggedProp(logs, 'route_name')!, 'hex').toString(), 'r1');
       assert.equal(Buffer.from(loggedProp(logs, 'request.url_path')!, 'hex').toString(), '/down');
+      assert.ok(onLog.endsWith(` upstream=${new URL(deadUrl).host}`), `the chosen upstream host, even though it refused: ${onLog}`);
     } finally {
       await gw.close();
     }

@@ -234,7 +234,7 @@ export function proxy_on_log(ctx: u32): void {
   log(2, "on_log ctx=" + ctx.toString() + " code=" + (code === null ? "<missing>" : load<i64>(changetype<usize>(code!)).toString()) +
     " flags=" + (flags === null ? "<missing>" : load<u64>(changetype<usize>(flags!)).toString()) +
     " details=" + str(details) + " duration_ns=" + (dur === null ? "<missing>" : load<i64>(changetype<usize>(dur!)).toString()) +
-    " body_status=" + bufferSize(0).toString());
+    " body_status=" + bufferSize(0).toString() + " upstream=" + str(getProperty("upstream.address")));
 }
 
 export function proxy_on_done(ctx: u32): bool {
