@@ -175,6 +175,32 @@ describe('db-log-gateway with real HTTP', () => {
     }
   });
 
+  it('passes response trailers through the trailer callback', async () => {
+    const withTrailers = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum' });
+      res.write('data');
+      res.addTrailers({ 'x-checksum': 'abc' });
+      res.end();
+    });
+    await new Promise<void>((r) => withTrailers.listen(0, '127.0.0.1', r));
+    const gw = await startGateway({ listen: 0, upstream: `http://127.0.0.1:${(withTrailers.address() as { port: number }).port}`, plugins: [{ wasm }], logger: () => {} });
+    try {
+      const trailers = await new Promise<Record<string, string | undefined>>((resolve, reject) => {
+        http.get(gw.url, { agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.trailers));
+        }).on('error', reject);
+      });
+      assert.equal(trailers['x-checksum'], 'abc');
+      const logs = gw.host.plugins[0].logs.map((l) => l.message);
+      assert.ok(logs.includes('response body size=4 eos=0 data=data'));
+    } finally {
+      await gw.close();
+      withTrailers.close();
+    }
+  });
+
   it('answers 503 with the UF flag when the upstream is down, and fills connection properties', async () => {
     const dead = await startServer();
     const deadUrl = dead.url;
