@@ -1,4 +1,6 @@
 // Structured log lines (one JSON object per line) for the gateway, written to stderr.
+// Hand-written rather than pino: one synchronous JSON line per event is all the gateway needs,
+// and it keeps this package free of runtime dependencies.
 
 import { LogLevel, type LogLevelName } from './abi.js';
 
