@@ -344,7 +344,7 @@ async function main(): Promise<void> {
   console.log(`
   db-log-pusher demo is running (Ctrl-C to stop)
 
-    Dashboard        ${dash}
+    Dashboard        ${dash}#/?range=5m
     Log explorer     ${dash}#/logs
     Query API        ${collector.url}/query?page_size=5
     Statistics API   ${collector.url}/stats?group_by=model&interval=1m

@@ -1,6 +1,7 @@
 /** The overview's time range: a preset relative to now, or an explicit start/end (UTC). */
 
 export const PRESETS: { id: string; label: string; seconds: number }[] = [
+  { id: '5m', label: 'Last 5 minutes', seconds: 300 },
   { id: '15m', label: 'Last 15 minutes', seconds: 900 },
   { id: '1h', label: 'Last hour', seconds: 3600 },
   { id: '6h', label: 'Last 6 hours', seconds: 6 * 3600 },
