@@ -133,9 +133,7 @@ export class HttpStream implements StreamBinding {
           this.hostLocalReply(503, 'wasm_fail_stream', '', 0);
           return;
         }
-        continue;
       }
-      this.contexts[i] = p.createStreamContext(this, i);
     }
     if (endOfStream) this.requestComplete = true;
     this.deliver(this.reqStages, 0, { k: 'headers', eos: endOfStream });
@@ -232,10 +230,15 @@ export class HttpStream implements StreamBinding {
 
   private process(stages: Stage[], st: Stage, ev: Ev): void {
     const plugin = this.plugins[st.plugin];
-    const ctx = this.contexts[st.plugin];
     const req = st.dir === 'request';
+    // As Envoy: a plugin's stream context starts with its request headers; one that never saw
+    // them (an earlier plugin answered first) gets no response callbacks, only on_log.
+    if (!this.contexts[st.plugin] && req && ev.k === 'headers' && !plugin.failed) {
+      this.contexts[st.plugin] = plugin.createStreamContext(this, st.plugin);
+    }
+    const ctx = this.contexts[st.plugin];
     if (!ctx || ctx.deleted || plugin.failed) {
-      if (plugin.failed && !plugin.failOpen) {
+      if (plugin.failed && !plugin.failOpen && ctx) {
         this.failClosed(plugin);
         return;
       }
@@ -424,6 +427,8 @@ export class HttpStream implements StreamBinding {
     this.finished = true;
     this.endNs = this.host.clock.nowNs();
     for (let i = 0; i < this.plugins.length; i++) {
+      // Envoy's access-log hook creates the context of a plugin that never saw the request.
+      if (!this.contexts[i] && !this.plugins[i].failed) this.contexts[i] = this.plugins[i].createStreamContext(this, i);
       const ctx = this.contexts[i];
       if (ctx && !ctx.deleted) this.plugins[i].callVoid('proxy_on_log', ctx, ctx.id);
     }

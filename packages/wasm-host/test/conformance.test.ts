@@ -280,6 +280,21 @@ describe('local responses, unimplemented functions and traps', () => {
     await host.close();
   });
 
+  it('gives a plugin that never saw the request only on_log, as Envoy does', async () => {
+    const host = new WasmHost();
+    const a = await host.loadPlugin({ wasm, configuration: 'name=a;ops=local', name: 'a' });
+    const b = await host.loadPlugin({ wasm, configuration: 'name=b', name: 'b' });
+    const r = await host.runStream({ request: { headers: GET } });
+    assert.equal(r.response.status, 403);
+    assert.equal(r.response.headers['x-plugin'], 'a');
+    const bl = b.logs.map((l) => l.message);
+    assert.ok(!bl.some((m) => m.startsWith('request headers') || m.startsWith('response headers')));
+    assert.ok(bl.some((m) => /^on_log .* code=403 .*details=denied_by_a/.test(m)));
+    assert.ok(a.logs.some((l) => l.message.startsWith('response headers')));
+    assert.equal(b.liveContexts, 1);
+    await host.close();
+  });
+
   it('answers Unimplemented for functions the host lacks and logs it once', async () => {
     const host = new WasmHost();
     const p = await host.loadPlugin({ wasm, configuration: 'ops=unimpl' });
