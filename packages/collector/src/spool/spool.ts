@@ -29,10 +29,20 @@ export interface SpoolOptions {
   log: Logger;
 }
 
+/**
+ * Rows of acknowledged frames kept in memory for the reader, so fresh records are not read back
+ * and parsed again. Past this many, frames are read from disk (a backlog while the database is
+ * down must not grow the heap).
+ */
+const CACHE_MAX_ROWS = 20_000;
+/** Segments stay far below 2^32 bytes, so segment and offset fit one exact number. */
+const cacheKey = (segment: number, offset: number) => segment * 4_294_967_296 + offset;
+
 /** Writes (each a group of requests) that may be in flight at once. */
 const MAX_WRITES_IN_FLIGHT = 4;
 
 interface Flight {
+  start: number;
   /** Segment offset just past this write. */
   end: number;
   batch: Waiter[];
@@ -42,6 +52,7 @@ interface Flight {
 
 interface Waiter {
   frame: Buffer;
+  rows: Row[];
   records: number;
   resolve: () => void;
   reject: (e: Error) => void;
@@ -83,6 +94,8 @@ export class Spool {
   private queuedBytes = 0;
   private scheduled = false;
   private flights: Flight[] = [];
+  private cache = new Map<number, { rows: Row[]; size: number }>();
+  private cachedRows = 0;
   /** A write failed: later writes are refused until the ones in flight finish. */
   private broken = false;
   private closed = false;
@@ -185,7 +198,7 @@ export class Spool {
       return Promise.reject(new SpoolFullError(`spool holds ${this.pendingBytes} bytes (SPOOL_MAX_BYTES ${this.maxBytes})`));
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ frame, records: rows.length, resolve, reject });
+      this.queue.push({ frame, rows, records: rows.length, resolve, reject });
       this.queuedBytes += frame.length;
       this.schedule();
     });
@@ -217,7 +230,7 @@ export class Spool {
       this.queue = [];
       this.queuedBytes = 0;
       const buf = batch.length === 1 ? batch[0].frame : Buffer.concat(batch.map((w) => w.frame));
-      const flight: Flight = { end: this.reservedOff + buf.length, batch, done: false };
+      const flight: Flight = { start: this.reservedOff, end: this.reservedOff + buf.length, batch, done: false };
       const start = this.reservedOff;
       this.reservedOff = flight.end;
       this.flights.push(flight);
@@ -243,8 +256,14 @@ export class Spool {
         continue;
       }
       this.writeOff = f.end;
+      let at = f.start;
       for (const w of f.batch) {
         records += w.records;
+        if (this.cachedRows + w.records <= CACHE_MAX_ROWS) {
+          this.cache.set(cacheKey(this.writeSeg, at), { rows: w.rows, size: w.frame.length });
+          this.cachedRows += w.records;
+        }
+        at += w.frame.length;
         w.resolve();
       }
     }
@@ -289,6 +308,15 @@ export class Spool {
 
   hasUnread(): boolean {
     return cmp(this.readPos, this.writePosition) < 0 && this.nextReadable() !== undefined;
+  }
+
+  private uncache(segment: number, offset: number): void {
+    const key = cacheKey(segment, offset);
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.cache.delete(key);
+      this.cachedRows -= hit.rows.length;
+    }
   }
 
   /** Moves the reader to a committed position (from the database) and forgets what it read since. */
@@ -337,6 +365,14 @@ export class Spool {
       const p = this.nextReadable();
       if (!p) break;
       this.readPos = p;
+      const cached = this.cache.get(cacheKey(p.segment, p.offset));
+      if (cached) {
+        // Fresh frames come from memory: no read and no second JSON parse.
+        this.uncache(p.segment, p.offset);
+        for (const r of cached.rows) rows.push(r);
+        this.readPos = { segment: p.segment, offset: p.offset + cached.size };
+        continue;
+      }
       const active = p.segment === this.writeSeg;
       const limit = active ? this.writeOff : this.sizes.get(p.segment)!;
       const fd = this.fdFor(p.segment);
@@ -346,6 +382,8 @@ export class Spool {
       while (rows.length < maxRows && p.offset + off < limit) {
         const f = readFrame(buf, off);
         if (f.kind === 'frame') {
+          if (off > 0 && this.cache.has(cacheKey(p.segment, p.offset + off))) break; // take it from memory
+          this.uncache(p.segment, p.offset + off);
           const part = JSON.parse(f.payload.toString('utf8')) as Row[];
           for (const r of part) rows.push(r);
           off += f.size;
@@ -361,9 +399,8 @@ export class Spool {
         const reason = f.kind === 'corrupt' ? f.reason : 'frame runs past the end of the segment';
         this.log.warn({ segment: p.segment, offset: p.offset + off, bytes: limit - p.offset - off, reason, active }, 'dropping a torn or corrupt spool tail (never acknowledged)');
         if (active) {
-          // Cannot happen short of disk corruption: continue writing in a new segment.
-          this.sizes.set(this.writeSeg, p.offset + off);
-          this.rotate();
+          // Cannot happen short of disk corruption: skip to the end of what was written.
+          off = limit - p.offset;
         } else this.sizes.set(p.segment, p.offset + off);
         break;
       }

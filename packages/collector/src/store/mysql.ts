@@ -51,12 +51,21 @@ export class MysqlStore implements LogStore {
       connectionLimit: 4,
       maxIdle: 4,
       enableKeepAlive: true,
+      // Batches go as one multi-statement query (see execute); every value in them is escaped.
+      multipleStatements: true,
       // The batch INSERTs are built already escaped; only statements with values need formatting
       // (mysql2 would otherwise scan every multi-megabyte INSERT for placeholders).
       queryFormat: (sql: string, values: unknown) => (Array.isArray(values) && values.length > 0 ? mysql.format(sql, values, false, 'Z') : sql),
     });
-    // Errors on idle connections (the server went away) must not crash the process.
-    this.pool.on('connection', (c) => c.on('error', () => undefined));
+    this.pool.on('connection', (conn) => {
+      // The event carries the driver's callback-style connection (the promise typings say otherwise).
+      const c = conn as unknown as { on(e: 'error', f: () => void): void; query(sql: string, cb: () => void): void };
+      // Errors on idle connections (the server went away) must not crash the process.
+      c.on('error', () => undefined);
+      // Literals are escaped with backslashes; make sure the session reads them that way. Queued
+      // before any other command on this connection.
+      c.query("SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')", () => undefined);
+    });
     this.reader = {
       dialect: 'mysql',
       all: async (sql, params) => {
@@ -155,18 +164,22 @@ export class MysqlStore implements LogStore {
     return (pos) => this.execute(statements, pos);
   }
 
+  /**
+   * One round trip per batch: the transaction, its INSERTs, the position and the COMMIT go as a
+   * single multi-statement query, so the server never waits for the client between statements.
+   * On any error the server stops at the failing statement and the connection is destroyed,
+   * which rolls the open transaction back.
+   */
   private async execute(statements: string[], pos: CommitPosition): Promise<void> {
+    const position = mysql.format(
+      `INSERT INTO ${POSITIONS_TABLE} (spool_id, segment, seg_offset) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE segment = VALUES(segment), seg_offset = VALUES(seg_offset)`,
+      [pos.spoolId, pos.segment, pos.offset],
+    );
+    const sql = `START TRANSACTION;\n${statements.join(';\n')};\n${position};\nCOMMIT`;
     const conn = await this.pool.getConnection();
     let ok = false;
     try {
-      await conn.query({ sql: 'START TRANSACTION', timeout: WRITE_TIMEOUT_MS });
-      for (const sql of statements) await conn.query({ sql, timeout: WRITE_TIMEOUT_MS });
-      await conn.query({
-        sql: `INSERT INTO ${POSITIONS_TABLE} (spool_id, segment, seg_offset) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE segment = VALUES(segment), seg_offset = VALUES(seg_offset)`,
-        values: [pos.spoolId, pos.segment, pos.offset],
-        timeout: WRITE_TIMEOUT_MS,
-      });
-      await conn.query({ sql: 'COMMIT', timeout: WRITE_TIMEOUT_MS });
+      await conn.query({ sql, timeout: WRITE_TIMEOUT_MS });
       ok = true;
     } finally {
       if (ok) conn.release();
