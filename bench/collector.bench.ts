@@ -6,7 +6,7 @@
 // Needs MariaDB/MySQL: BENCH_MYSQL_URL or TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
@@ -73,6 +73,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main() {
+  // The machine is shared: say how busy it was, since every figure below depends on it.
+  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores)`);
   const admin = await mysql.createConnection({ ...server, multipleStatements: true });
   await admin.query(`CREATE DATABASE ${dbName} DEFAULT CHARACTER SET utf8mb4`);
   await admin.query(`USE ${dbName}`);
@@ -203,6 +205,7 @@ async function main() {
     console.log(`NDJSON / database limit: ${(ndRate / dbRate).toFixed(2)} (target >= 0.80)`);
     console.log(`one-object-per-request: ${fmt(singleRate)} records/s (target >= 15,000): ${(singleRate / 15000).toFixed(2)} of target; ${(singleRate / dbRate).toFixed(2)} of the database limit`);
     console.log(`collector peak RSS: ${(rss / 1024 / 1024).toFixed(0)} MiB`);
+    console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     if (child && child.exitCode === null) {
       child.kill('SIGTERM');
