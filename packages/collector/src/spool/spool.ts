@@ -38,6 +38,8 @@ const CACHE_MAX_ROWS = 20_000;
 /** Segments stay far below 2^32 bytes, so segment and offset fit one exact number. */
 const cacheKey = (segment: number, offset: number) => segment * 4_294_967_296 + offset;
 
+const O_DSYNC: number | undefined = fs.constants.O_DSYNC;
+
 /** Writes (each a group of requests) that may be in flight at once. */
 const MAX_WRITES_IN_FLIGHT = 4;
 
@@ -156,8 +158,8 @@ export class Spool {
 
   private createSegment(n: number): number {
     // O_DSYNC: each write returns once its data (and the file size) is on stable storage.
-    const { O_WRONLY, O_CREAT, O_EXCL, O_DSYNC } = fs.constants;
-    const fd = fs.openSync(join(this.dir, segName(n)), O_WRONLY | O_CREAT | O_EXCL | O_DSYNC);
+    const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
+    const fd = fs.openSync(join(this.dir, segName(n)), O_WRONLY | O_CREAT | O_EXCL | (O_DSYNC ?? 0));
     fsyncDir(this.dir);
     this.segments.push(n);
     this.sizes.set(n, 0);
@@ -234,10 +236,16 @@ export class Spool {
       const start = this.reservedOff;
       this.reservedOff = flight.end;
       this.flights.push(flight);
-      fs.write(this.writeFd, buf, 0, buf.length, start, (err, written) => {
-        if (err || written !== buf.length) flight.err = err ?? new Error(`short spool write (${written} of ${buf.length} bytes)`);
+      const fd = this.writeFd;
+      const finish = (err?: Error | null) => {
+        if (err) flight.err = err;
         flight.done = true;
         this.settle();
+      };
+      fs.write(fd, buf, 0, buf.length, start, (err, written) => {
+        if (err || written !== buf.length) return finish(err ?? new Error(`short spool write (${written} of ${buf.length} bytes)`));
+        if (O_DSYNC) finish();
+        else fs.fdatasync(fd, finish); // platforms without O_DSYNC
       });
     }
   }
