@@ -1,6 +1,6 @@
 import { BadRequestError, HttpError } from '../errors.js';
 import { filtersToSql, parseLogFilters, type LogFilters } from '../query/filters.js';
-import { computeStats, parseStatsOptions, StatsParamError, type StatsOptions } from '../stats/index.js';
+import { computeStats, parseStatsOptions, SqliteStatsRunner, StatsBusyError, StatsParamError, type StatsOptions } from '../stats/index.js';
 import type { RoutePlugin } from '../context.js';
 
 /**
@@ -9,6 +9,12 @@ import type { RoutePlugin } from '../context.js';
  * Guarded by QUERY_TOKEN like `/query`.
  */
 export const statsRoutes: RoutePlugin = async (app, ctx) => {
+  // SQLite statements run synchronously: compute in a worker thread so a long aggregate never
+  // holds up ingestion on the main thread. MySQL's driver is asynchronous already.
+  const db = ctx.config.database;
+  const runner = db.kind === 'sqlite' ? new SqliteStatsRunner(db.file) : null;
+  if (runner) app.addHook('onClose', async () => runner.close());
+
   app.get('/stats', { preHandler: ctx.queryAuth }, async (req) => {
     // Parse both halves before answering so one 400 names every bad parameter.
     const bad: { param: string; message: string }[] = [];
@@ -31,18 +37,19 @@ export const statsRoutes: RoutePlugin = async (app, ctx) => {
       throw new BadRequestError('end', 'end is before start_time');
     }
     const reader = ctx.store.reader;
+    const input = {
+      filter: filtersToSql(filters, reader.dialect),
+      options,
+      range: {
+        start: filters.start !== undefined ? new Date(filters.start) : null,
+        end: filters.end !== undefined ? new Date(filters.end) : null,
+      },
+    };
     try {
-      return await computeStats({
-        reader,
-        filter: filtersToSql(filters, reader.dialect),
-        options,
-        range: {
-          start: filters.start !== undefined ? new Date(filters.start) : null,
-          end: filters.end !== undefined ? new Date(filters.end) : null,
-        },
-      });
+      return runner ? await runner.run(input) : await computeStats({ reader, ...input });
     } catch (e) {
       if (e instanceof StatsParamError) throw statsBadRequest(e.params.map((p) => ({ param: p, message: e.message })));
+      if (e instanceof StatsBusyError) throw new HttpError(503, e.message, { 'retry-after': '5' });
       req.log.error({ err: e }, 'stats failed');
       throw new HttpError(503, 'database unavailable', { 'retry-after': '5' });
     }
