@@ -150,3 +150,30 @@ test('without ALTER permission the optional fields are left out, with one warnin
     removeDir(dir);
   }
 });
+
+test('a spool holding only a torn frame from a crash: dropped, and the drainer carries on', async (t) => {
+  const url = mysqlUrlOrSkip(t);
+  if (!url) return;
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const db = await createTestDatabase(url);
+  const dir = tempDir();
+  const lines: string[] = [];
+  const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) }));
+  let c: RunningCollector | undefined;
+  try {
+    mkdirSync(join(dir, 'spool'), { recursive: true });
+    // A frame header announcing 200 bytes, followed by only 5: a write cut short by a crash.
+    writeFileSync(join(dir, 'spool', 'segment-000000000001.log'), Buffer.from([200, 0, 0, 0, 9, 9, 9, 9, 1, 2, 3, 4, 5]));
+    c = await startCollector(testConfig(dir, { MYSQL_DSN: db.goDsn }), { logger });
+    assert.equal((await post(`${c.url}/ingest`, JSON.stringify(smallRecord('after-torn')))).status, 200);
+    const log = await queryOne(c, 'after-torn');
+    assert.equal(log.request_id, 'after-torn');
+    assert.ok(lines.some((l) => l.includes('dropping a torn or corrupt spool tail')));
+    assert.ok(!lines.some((l) => l.includes('database write failed')), lines.join(''));
+  } finally {
+    await c?.close();
+    await db.drop();
+    removeDir(dir);
+  }
+});

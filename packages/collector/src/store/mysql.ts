@@ -175,7 +175,8 @@ export class MysqlStore implements LogStore {
       `INSERT INTO ${POSITIONS_TABLE} (spool_id, segment, seg_offset) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE segment = VALUES(segment), seg_offset = VALUES(seg_offset)`,
       [pos.spoolId, pos.segment, pos.offset],
     );
-    const sql = `START TRANSACTION;\n${statements.join(';\n')};\n${position};\nCOMMIT`;
+    // A batch may hold no rows (only a dropped torn tail): then just the position moves.
+    const sql = ['START TRANSACTION', ...statements, position, 'COMMIT'].join(';\n');
     const conn = await this.pool.getConnection();
     let ok = false;
     try {
