@@ -3,6 +3,7 @@
 // the chain. This is also the programmatic test API (see README "Test API").
 
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
 import { basename } from 'node:path';
 import { LogLevel, type LogLevelName, Status } from './abi.js';
 import { type Clock, ManualClock, RealClock } from './clock.js';
@@ -110,6 +111,7 @@ export class WasmHost {
   private nextToken = 1;
   private inflight = new Set<Promise<void>>();
   private closed = false;
+  private agent: http.Agent | undefined;
 
   constructor(readonly options: HostOptions = {}) {
     const c = options.clock ?? 'manual';
@@ -272,7 +274,8 @@ export class WasmHost {
         outcome = replyToOutcome(reply);
       } else {
         const base = this.clusters.get(req.cluster);
-        outcome = base ? await sendHttpCall(base, req, ac.signal) : { kind: 'failure', reason: 'unknown cluster' };
+        this.agent ??= new http.Agent({ keepAlive: true, maxSockets: 64 });
+        outcome = base ? await sendHttpCall(base, req, ac.signal, this.agent) : { kind: 'failure', reason: 'unknown cluster' };
       }
       if (ac.signal.aborted) {
         record.outcome = { failure: 'cancelled', delivered: false };
@@ -352,6 +355,7 @@ export class WasmHost {
     await this.idle();
     for (const p of this.plugins) await p.shutdown(graceMs);
     await this.idle();
+    this.agent?.destroy();
   }
 }
 

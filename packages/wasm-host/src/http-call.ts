@@ -70,7 +70,16 @@ export function replyToOutcome(r: HttpCallReply): HttpCallOutcome {
 }
 
 /** Sends the call to baseUrl; resolves (never rejects) with what the plugin will see. */
-export function sendHttpCall(baseUrl: string, req: HttpCallRequest, signal: AbortSignal): Promise<HttpCallOutcome> {
+export async function sendHttpCall(baseUrl: string, req: HttpCallRequest, signal: AbortSignal, agent?: http.Agent): Promise<HttpCallOutcome> {
+  const first = await sendOnce(baseUrl, req, signal, agent);
+  // A pooled connection the server closed while idle fails on reuse; the pool retries such a
+  // request on a fresh connection, as Envoy's connection pool does.
+  if (first.kind === 'failure' && first.reason === 'stale connection' && !signal.aborted) return sendOnce(baseUrl, req, signal, undefined);
+  if (first.kind === 'failure' && first.reason === 'stale connection') return { kind: 'failure', reason: 'reset' };
+  return first;
+}
+
+function sendOnce(baseUrl: string, req: HttpCallRequest, signal: AbortSignal, agent: http.Agent | undefined): Promise<HttpCallOutcome> {
   return new Promise((resolve) => {
     const hm = new HeaderMap(req.headers);
     const base = new URL(baseUrl);
@@ -101,7 +110,8 @@ export function sendHttpCall(baseUrl: string, req: HttpCallRequest, signal: Abor
         method,
         path: (base.pathname.replace(/\/$/, '') || '') + path,
         headers,
-        agent: false,
+        // Pooled connections to plain-http clusters, as Envoy's cluster connection pool.
+        agent: base.protocol === 'http:' && agent ? agent : false,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -133,9 +143,9 @@ export function sendHttpCall(baseUrl: string, req: HttpCallRequest, signal: Abor
     r.on('error', (e: NodeJS.ErrnoException) => {
       if (settled) return;
       if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') done(localReply(503, 'no healthy upstream'));
-      else if (e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || (e.code === 'ECONNRESET' && !r.reusedSocket)) {
-        done(connectFailureOutcome());
-      } else done({ kind: 'failure', reason: 'reset' });
+      else if (e.code === 'ECONNRESET' && r.reusedSocket) done({ kind: 'failure', reason: 'stale connection' });
+      else if (e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ECONNRESET') done(connectFailureOutcome());
+      else done({ kind: 'failure', reason: 'reset' });
     });
     signal.addEventListener('abort', () => {
       r.destroy();

@@ -159,6 +159,24 @@ describe('http calls', () => {
     hang.close();
   });
 
+  it('pools connections to a cluster like Envoy does', async () => {
+    const ports: number[] = [];
+    const server = http.createServer((req, res) => {
+      ports.push(req.socket.remotePort ?? 0);
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const host = new WasmHost({ clusters: { c: `http://127.0.0.1:${(server.address() as { port: number }).port}` } });
+    await host.loadPlugin({ wasm, configuration: 'ops=call;cluster=c' });
+    for (let i = 0; i < 3; i++) assert.equal((await host.runStream({ request: { headers: GET } })).upstreamRequest?.headers['x-check-status'], '200');
+    assert.equal(ports.length, 3);
+    assert.equal(new Set(ports).size, 1, 'one pooled connection served every call');
+    await host.close();
+    server.closeAllConnections();
+    server.close();
+  });
+
   it('rejects unknown clusters and calls without :authority with BadArgument', async () => {
     const host = new WasmHost({ clusters: { known: 'http://127.0.0.1:9' } });
     await host.loadPlugin({ wasm, configuration: 'ops=call;cluster=unknown' });
