@@ -110,6 +110,17 @@ test('creates the table when missing (milliseconds kept) and filters work on MyS
       }
       const [{ n }] = await db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM access_logs');
       assert.equal(n, 12);
+      // TEXT holds 65,535 bytes: multi-byte text is cut by bytes, on a character boundary.
+      const wide = smallRecord('wide-1', { user_agent: '中'.repeat(30_000), path: '/' + '😀'.repeat(20_000) });
+      assert.equal((await post(`${c.url}/ingest`, JSON.stringify(wide))).status, 200);
+      const w = await queryOne(c, 'wide-1');
+      assert.ok(Buffer.byteLength(w.user_agent) <= 65_535 && Buffer.byteLength(w.user_agent) > 65_000);
+      assert.ok((wide.user_agent as string).startsWith(w.user_agent));
+      assert.ok(Buffer.byteLength(w.path) <= 65_535 && (wide.path as string).startsWith(w.path));
+      // DATETIME cannot hold years before 1000: refused at the door instead of failing the batch.
+      const old = await post(`${c.url}/ingest`, JSON.stringify(smallRecord('old-1', { start_time: '0999-12-31T23:59:59.000Z' })));
+      assert.equal(old.status, 400);
+      assert.equal(old.json.param, 'start_time');
       const [col] = await db.rows<{ p: number }>(
         "SELECT DATETIME_PRECISION AS p FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'access_logs' AND COLUMN_NAME = 'start_time'",
       );

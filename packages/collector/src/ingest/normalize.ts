@@ -10,7 +10,7 @@ import { parseTimestamp, toIso } from '../time.js';
  */
 export type Row = (string | number | null)[];
 
-const CANONICAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CANONICAL_TIME = /^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
@@ -27,6 +27,21 @@ function cut(s: string, max: number): string {
   if (c >= 0xd800 && c <= 0xdbff) end--;
   return s.slice(0, end);
 }
+
+/** MySQL's TEXT holds 65,535 bytes, not characters: cut by UTF-8 bytes as well. */
+const TEXT_MAX_BYTES = 65_535;
+
+function cutBytes(s: string, maxBytes: number): string {
+  // Three bytes per UTF-16 unit at most: shorter strings cannot exceed the bound.
+  if (s.length * 3 <= maxBytes || Buffer.byteLength(s) <= maxBytes) return s;
+  const buf = Buffer.from(s).subarray(0, maxBytes);
+  // Drop a character cut in half (and the replacement character decoding it would produce).
+  return buf.toString('utf8').replace(/\uFFFD$/, '');
+}
+
+/** Times MySQL's DATETIME can hold. */
+const MIN_TIME = Date.UTC(1000, 0, 1);
+const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 function describe(err: ErrorObject): { field: string; message: string } {
   if (err.keyword === 'required') {
@@ -75,10 +90,12 @@ export function normalizeRecord(rec: unknown, where: string): Row {
             break;
           }
           const t = parseTimestamp(v as string);
+          if (t !== undefined && (t < MIN_TIME || t > MAX_TIME)) throw new BadRequestError('start_time', `${where}: start_time must be between the years 1000 and 9999`);
           if (t === undefined) throw new BadRequestError('start_time', `${where}: start_time must be an RFC 3339 time (e.g. 2024-05-01T12:00:00.000Z), got "${cut(v as string, 40)}"`);
           row[i] = toIso(t);
         } else {
           row[i] = 'maxLength' in f ? cut(v as string, f.maxLength) : (v as string);
+          if (f.sql.mysql === 'TEXT') row[i] = cutBytes(row[i] as string, TEXT_MAX_BYTES);
         }
         break;
       case 'object': {
