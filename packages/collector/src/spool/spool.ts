@@ -142,8 +142,15 @@ export class Spool {
     try {
       id = fs.readFileSync(idPath, 'utf8').trim();
     } catch {
+      // Durable before any record is: losing the id would replay the spool under a new name.
       id = randomBytes(12).toString('hex');
-      fs.writeFileSync(idPath + '.tmp', id + '\n');
+      const fd = fs.openSync(idPath + '.tmp', 'w');
+      try {
+        fs.writeSync(fd, id + '\n');
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
       fs.renameSync(idPath + '.tmp', idPath);
       fsyncDir(dir);
     }
@@ -178,8 +185,9 @@ export class Spool {
    * spool is at its bound or refused an append since the last commit (for readiness).
    */
   isFull(bytes?: number): boolean {
-    if (bytes === undefined) return this.refused || this.pendingBytes + this.queuedBytes >= this.maxBytes;
-    return this.pendingBytes + this.queuedBytes + bytes > this.maxBytes;
+    const held = this.pendingBytes + (this.reservedOff - this.writeOff) + this.queuedBytes;
+    if (bytes === undefined) return this.refused || held >= this.maxBytes;
+    return held + bytes > this.maxBytes;
   }
 
   /** Called (synchronously) whenever new records become durable. */
