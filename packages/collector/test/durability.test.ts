@@ -12,10 +12,13 @@ import { createTestDatabase, getJson, mysqlUrlOrSkip, post, removeDir, smallReco
 async function startProxy(targetHost: string, targetPort: number) {
   const sockets = new Set<net.Socket>();
   let down = false;
+  let loseNextCommitAck = false;
+  let lostAcks = 0;
   const server = net.createServer((client) => {
     if (down) return client.destroy();
     const upstream = net.connect(targetPort, targetHost);
     sockets.add(client).add(upstream);
+    let swallow = false;
     const close = () => {
       client.destroy();
       upstream.destroy();
@@ -24,7 +27,19 @@ async function startProxy(targetHost: string, targetPort: number) {
     };
     client.on('error', close).on('close', close);
     upstream.on('error', close).on('close', close);
-    client.pipe(upstream).pipe(client);
+    client.on('data', (d: Buffer) => {
+      upstream.write(d);
+      if (loseNextCommitAck && d.includes('COMMIT')) {
+        // The server gets the COMMIT and commits; its answer never reaches the collector.
+        loseNextCommitAck = false;
+        swallow = true;
+        lostAcks++;
+        setTimeout(close, 300);
+      }
+    });
+    upstream.on('data', (d: Buffer) => {
+      if (!swallow) client.write(d);
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -36,6 +51,11 @@ async function startProxy(targetHost: string, targetPort: number) {
     restore() {
       down = false;
     },
+    /** Drops the server's answer to the next COMMIT and then the connection. */
+    loseNextCommitAck() {
+      loseNextCommitAck = true;
+    },
+    lostAcks: () => lostAcks,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
@@ -120,6 +140,36 @@ test('a database outage during steady ingest: every acknowledged record stored e
     const missing = [...load.acked].filter((id) => !stored.has(id));
     assert.deepEqual(missing, [], 'no acknowledged record lost');
     assert.equal(stored.size, total, 'nothing unacknowledged appeared');
+  } finally {
+    await c.close();
+    await proxy.close();
+    await db.drop();
+    removeDir(dir);
+  }
+});
+
+test('a lost COMMIT acknowledgement: the batch is not written twice', async (t) => {
+  const url = mysqlUrlOrSkip(t);
+  if (!url) return;
+  const db = await createTestDatabase(url);
+  const proxy = await startProxy(db.host, db.port);
+  const dir = tempDir();
+  const c = await startCollector(testConfig(dir, { MYSQL_DSN: `${db.user}${db.password ? ':' + db.password : ''}@tcp(127.0.0.1:${proxy.port})/${db.name}?timeout=2s`, FLUSH_INTERVAL_MS: '50' }));
+  const count = async (id: string) => (await db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM access_logs WHERE request_id = ?', [id]))[0].n;
+  try {
+    assert.equal((await post(`${c.url}/ingest`, JSON.stringify(smallRecord('ack-a')))).status, 200);
+    await waitFor('ack-a stored', async () => (await count('ack-a')) === 1);
+    proxy.loseNextCommitAck();
+    assert.equal((await post(`${c.url}/ingest`, JSON.stringify([smallRecord('ack-b1'), smallRecord('ack-b2')]))).status, 200);
+    await waitFor('the acknowledgement to be lost', () => proxy.lostAcks() === 1);
+    assert.equal((await post(`${c.url}/ingest`, JSON.stringify(smallRecord('ack-c')))).status, 200);
+    await waitFor('ack-c stored', async () => (await count('ack-c')) === 1, 30_000, 100);
+    const m = await (await fetch(`${c.url}/metrics`)).text();
+    assert.match(m, /^log_collector_db_errors_total [1-9]/m, 'the drainer saw the failure');
+    await c.close();
+    assert.equal(await count('ack-b1'), 1);
+    assert.equal(await count('ack-b2'), 1);
+    assert.equal(await count('ack-a'), 1);
   } finally {
     await c.close();
     await proxy.close();
