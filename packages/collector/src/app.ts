@@ -36,7 +36,7 @@ export async function buildApp(config: CollectorConfig, opts: BuildOptions = {})
   const store = createStore(config.database, log);
   let drainer: Drainer | undefined;
   const metrics = createMetrics(() => ({ pendingRecords: spool.unreadRecords + (drainer?.inFlight ?? 0), spoolBytes: spool.pendingBytes }));
-  drainer = new Drainer(spool, store, { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxBatchRows: config.maxBatchRows }, metrics, log);
+  drainer = new Drainer(spool, store, { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxBatchRows: config.maxBatchRows, rejectedFile: join(config.dataDir, 'rejected.ndjson') }, metrics, log);
   const ctx: CollectorContext = {
     config,
     store,

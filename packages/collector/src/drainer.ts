@@ -1,12 +1,17 @@
+import { open } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { FIELDS } from '@db-log-pusher/schema';
+import type { Row } from './ingest/normalize.js';
 import type { Spool, SpoolBatch } from './spool/spool.js';
-import type { CommitPosition, LogStore } from './store/types.js';
+import { BatchRejectedError, type CommitPosition, type LogStore } from './store/types.js';
 import type { CollectorMetrics } from './metrics.js';
 
 export interface DrainerOptions {
   flushSize: number;
   flushIntervalMs: number;
   maxBatchRows: number;
+  /** Where rows the database refuses for their content are set aside (NDJSON). */
+  rejectedFile: string;
 }
 
 interface Prepared {
@@ -145,13 +150,47 @@ export class Drainer {
         throw e;
       }
     }
-    await writing;
+    let setAside = 0;
+    try {
+      await writing;
+    } catch (e) {
+      if (!(e instanceof BatchRejectedError) || !this.store.writeRowsSettingAside) throw e;
+      // One row the table refuses must not hold up the rest: write row by row, setting the
+      // refused ones aside in a file, then resume from the new position.
+      this.ahead = undefined;
+      this.log.error({ err: e.message, rows: cur.batch.rows.length }, 'the database refused a batch for its content; writing it row by row');
+      setAside = await this.store.writeRowsSettingAside(cur.batch.rows, { spoolId: this.spool.id, ...cur.batch.end }, (rows, reason) => this.setAside(rows, reason));
+      this.metrics.recordsSetAside.inc(setAside);
+      this.positioned = false;
+      this.inFlight = cur.batch.rows.length;
+    }
     end();
     this.spool.commit(cur.batch.end);
     this.inFlight -= cur.batch.rows.length;
     this.metrics.batchRows.observe(cur.batch.rows.length);
-    this.metrics.recordsWritten.inc(cur.batch.rows.length);
+    this.metrics.recordsWritten.inc(cur.batch.rows.length - setAside);
     this.markOk();
+  }
+
+  /** Appends refused rows, with the database's reason, to DATA_DIR/rejected.ndjson (fsynced). */
+  private async setAside(rows: Row[], reason: string): Promise<void> {
+    const at = new Date().toISOString();
+    const lines = rows.map((r) => {
+      const record: Record<string, unknown> = {};
+      FIELDS.forEach((f, i) => {
+        const v = r[i];
+        if (v !== null && v !== undefined) record[f.name] = (f.json === 'object' || f.json === 'string-map') && typeof v === 'string' ? JSON.parse(v) : v;
+      });
+      return JSON.stringify({ set_aside_at: at, reason, record });
+    });
+    const fh = await open(this.opts.rejectedFile, 'a');
+    try {
+      await fh.appendFile(lines.join('\n') + '\n');
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    this.log.error({ rows: rows.length, file: this.opts.rejectedFile, reason }, 'records refused by the database were set aside');
   }
 
   private markOk(): void {

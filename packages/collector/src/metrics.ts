@@ -7,6 +7,7 @@ export interface CollectorMetrics {
   recordsAccepted: Counter;
   recordsRejected: Counter;
   recordsWritten: Counter;
+  recordsSetAside: Counter;
   dbWriteSeconds: Histogram;
   batchRows: Histogram;
   dbErrors: Counter;
@@ -24,6 +25,11 @@ export function createMetrics(sample: () => { pendingRecords: number; spoolBytes
     recordsAccepted: new Counter({ name: 'log_collector_records_accepted_total', help: 'Records acknowledged (durable in the spool)', registers: [registry] }),
     recordsRejected: new Counter({ name: 'log_collector_records_rejected_total', help: 'Records refused (invalid, too many, spool full)', registers: [registry] }),
     recordsWritten: new Counter({ name: 'log_collector_records_written_total', help: 'Records committed to the database', registers: [registry] }),
+    recordsSetAside: new Counter({
+      name: 'log_collector_records_set_aside_total',
+      help: 'Records the database refused for their content, written to DATA_DIR/rejected.ndjson instead',
+      registers: [registry],
+    }),
     dbWriteSeconds: new Histogram({
       name: 'log_collector_db_write_seconds',
       help: 'Duration of one batch transaction in the database',

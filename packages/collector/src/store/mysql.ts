@@ -5,7 +5,18 @@ import type { Row } from '../ingest/normalize.js';
 import type { SpoolPosition } from '../spool/spool.js';
 import type { DatabaseConfig } from '../config.js';
 import type { SqlReader } from './sql-reader.js';
-import { POSITIONS_TABLE, type CommitPosition, type LogStore } from './types.js';
+import { BatchRejectedError, POSITIONS_TABLE, type CommitPosition, type LogStore } from './types.js';
+
+/**
+ * Errors about a row's content: SQLSTATE class 22 (data exception: too long, out of range, bad
+ * value) and 23 (integrity constraint, CHECK included), and MySQL's CHECK constraint violation
+ * (3819, SQLSTATE HY000). Anything else (connection lost, timeouts, locks) is worth retrying.
+ */
+function isContentError(e: unknown): boolean {
+  const err = e as { fatal?: boolean; sqlState?: string; errno?: number };
+  if (err.fatal || typeof err.sqlState !== 'string') return false;
+  return err.sqlState.startsWith('22') || err.sqlState.startsWith('23') || err.errno === 3819 || err.errno === 4025;
+}
 
 type MysqlConfig = Extract<DatabaseConfig, { kind: 'mysql' }>;
 
@@ -182,12 +193,48 @@ export class MysqlStore implements LogStore {
     try {
       await conn.query({ sql, timeout: WRITE_TIMEOUT_MS });
       ok = true;
+    } catch (e) {
+      if (isContentError(e)) throw new BatchRejectedError((e as Error).message);
+      throw e;
     } finally {
       if (ok) conn.release();
       else {
         // The connection's state is unknown (maybe mid-transaction, maybe gone): never reuse it.
         conn.destroy();
       }
+    }
+  }
+
+  async writeRowsSettingAside(rows: readonly Row[], pos: CommitPosition, setAside: (rows: Row[], reason: string) => Promise<void>): Promise<number> {
+    if (!this.initialised) await this.init();
+    const conn = await this.pool.getConnection();
+    let ok = false;
+    try {
+      await conn.query({ sql: 'START TRANSACTION', timeout: WRITE_TIMEOUT_MS });
+      const refused: Row[] = [];
+      let reason = '';
+      for (const r of rows) {
+        try {
+          await conn.query({ sql: this.insertPrefix + this.tuple(r), timeout: WRITE_TIMEOUT_MS });
+        } catch (e) {
+          // InnoDB rolls back only the failed statement; the transaction goes on.
+          if (!isContentError(e)) throw e;
+          refused.push(r);
+          reason = (e as Error).message;
+        }
+      }
+      if (refused.length > 0) await setAside(refused, reason);
+      await conn.query({
+        sql: `INSERT INTO ${POSITIONS_TABLE} (spool_id, segment, seg_offset) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE segment = VALUES(segment), seg_offset = VALUES(seg_offset)`,
+        values: [pos.spoolId, pos.segment, pos.offset],
+        timeout: WRITE_TIMEOUT_MS,
+      });
+      await conn.query({ sql: 'COMMIT', timeout: WRITE_TIMEOUT_MS });
+      ok = true;
+      return refused.length;
+    } finally {
+      if (ok) conn.release();
+      else conn.destroy();
     }
   }
 

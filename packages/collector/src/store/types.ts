@@ -38,6 +38,13 @@ export interface LogStore {
    * database is busy with the current one.
    */
   prepareBatch?(rows: readonly Row[], maxRowsPerStatement: number): (position: CommitPosition) => Promise<void>;
+  /**
+   * Optional: writes the rows one by one in one transaction with the position, setting aside
+   * each row the database refuses for its content (a constraint of the user's table, say);
+   * `setAside` receives those rows before the COMMIT. Used after writeBatch failed with
+   * BatchRejectedError, so that one bad row cannot block the spool forever.
+   */
+  writeRowsSettingAside?(rows: readonly Row[], position: CommitPosition, setAside: (rows: Row[], reason: string) => Promise<void>): Promise<number>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -45,3 +52,8 @@ export interface LogStore {
 
 /** Name of the small table that holds each spool's committed position. */
 export const POSITIONS_TABLE = 'access_logs_spool_positions';
+
+/** The database refused a batch for its content (not for being unreachable): retrying it as is cannot succeed. */
+export class BatchRejectedError extends Error {
+  override name = 'BatchRejectedError';
+}
