@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
-const outputs = ['packages/schema/dist/index.js', 'packages/collector/dist/cli.js'];
+const outputs = ['packages/schema/dist/index.js', 'packages/collector/dist/cli.js', 'packages/dashboard/dist/index.html'];
 if (!outputs.every((p) => existsSync(p))) {
   const r = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
