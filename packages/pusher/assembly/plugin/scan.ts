@@ -2,36 +2,105 @@
 // record needs: the model, token usage (OpenAI chat completions and Responses API, Anthropic
 // messages, Gemini) and JSON-RPC `tools/call` names. Bodies are fed chunk by chunk; nothing but
 // a small key stack and one short string is kept, however long the body or SSE stream.
+//
+// The scanner runs over every body byte, so it allocates nothing per byte or per key: object
+// keys are kept as small ids (only the few names the sinks ask about are told apart), strings
+// are copied only when a sink wants their value (decided when the string opens), and numbers
+// are handed over as bytes.
 
 const MAX_DEPTH: i32 = 16;
 const MAX_STRING: i32 = 256;
 const MAX_SCALAR: i32 = 32;
 
+// Ids of the object keys the sinks look at; every other key is KEY_OTHER.
+export const KEY_OTHER: i32 = 0;
+export const KEY_MODEL: i32 = 1;
+export const KEY_MODEL_VERSION: i32 = 2;
+export const KEY_MESSAGE: i32 = 3;
+export const KEY_RESPONSE: i32 = 4;
+export const KEY_USAGE: i32 = 5;
+export const KEY_USAGE_METADATA: i32 = 6;
+export const KEY_PROMPT_TOKENS: i32 = 7;
+export const KEY_INPUT_TOKENS: i32 = 8;
+export const KEY_PROMPT_TOKEN_COUNT: i32 = 9;
+export const KEY_COMPLETION_TOKENS: i32 = 10;
+export const KEY_OUTPUT_TOKENS: i32 = 11;
+export const KEY_CANDIDATES_TOKEN_COUNT: i32 = 12;
+export const KEY_TOTAL_TOKENS: i32 = 13;
+export const KEY_TOTAL_TOKEN_COUNT: i32 = 14;
+export const KEY_METHOD: i32 = 15;
+export const KEY_PARAMS: i32 = 16;
+export const KEY_NAME: i32 = 17;
+
+// Known keys by byte length, so an unknown key costs a length test and at most two compares.
+const KEY_NAMES: StaticArray<string> = [
+  "", "model", "modelVersion", "message", "response", "usage", "usageMetadata", "prompt_tokens",
+  "input_tokens", "promptTokenCount", "completion_tokens", "output_tokens", "candidatesTokenCount",
+  "total_tokens", "totalTokenCount", "method", "params", "name",
+];
+const KEY_COUNT: i32 = 18;
+const MAX_KEY_BYTES: i32 = 20; // longest known key ("candidatesTokenCount")
+const KEY_BYTES: StaticArray<ArrayBuffer> = new StaticArray<ArrayBuffer>(KEY_COUNT);
+// Per length, up to three candidate ids (0: none).
+const BY_LEN: StaticArray<i32> = new StaticArray<i32>((MAX_KEY_BYTES + 1) * 3);
+for (let i = 1; i < KEY_COUNT; i++) {
+  const b = String.UTF8.encode(KEY_NAMES[i]);
+  KEY_BYTES[i] = b;
+  const at = b.byteLength * 3;
+  if (BY_LEN[at] == 0) BY_LEN[at] = i;
+  else if (BY_LEN[at + 1] == 0) BY_LEN[at + 1] = i;
+  else BY_LEN[at + 2] = i;
+}
+
+@inline function keyIs(id: i32, ptr: usize, len: i32): bool {
+  const k = unchecked(KEY_BYTES[id]);
+  return load<u8>(changetype<usize>(k)) == load<u8>(ptr) && memory.compare(changetype<usize>(k), ptr, <usize>len) == 0;
+}
+
+/** Id of the key whose (unescaped) bytes are at ptr..ptr+len. */
+function keyIdOf(ptr: usize, len: i32): i32 {
+  if (len < 4 || len > MAX_KEY_BYTES) return KEY_OTHER;
+  const at = len * 3;
+  const a = unchecked(BY_LEN[at]);
+  if (a == 0) return KEY_OTHER;
+  if (keyIs(a, ptr, len)) return a;
+  const b = unchecked(BY_LEN[at + 1]);
+  if (b == 0) return KEY_OTHER;
+  if (keyIs(b, ptr, len)) return b;
+  const c = unchecked(BY_LEN[at + 2]);
+  if (c != 0 && keyIs(c, ptr, len)) return c;
+  return KEY_OTHER;
+}
+
 /** Receives the scalar values the scanner completes. `path` helpers live on the scanner. */
 export class ScanSink {
-  /** Whether the string value now completing is wanted (avoids decoding every string). */
+  /** Whether the string value now opening is wanted (only wanted strings are kept and decoded). */
   wantsString(sc: JsonScanner): bool { return false; }
-  onString(sc: JsonScanner, value: string): void {}
-  onNumber(sc: JsonScanner, text: string): void {}
+  /** A wanted string completed: its UTF-8 (escapes resolved, at most MAX_STRING bytes) is at ptr..ptr+len. */
+  onString(sc: JsonScanner, ptr: usize, len: i32): void {}
+  /** A number completed: its text is at ptr..ptr+len (at most MAX_SCALAR bytes). */
+  onNumber(sc: JsonScanner, ptr: usize, len: i32): void {}
 }
+
+const ONE_BYTE: usize = memory.data(1);
 
 export class JsonScanner {
   depth: i32 = 0;
   private isObject: StaticArray<bool> = new StaticArray<bool>(MAX_DEPTH + 1);
-  private keys: StaticArray<string> = new StaticArray<string>(MAX_DEPTH + 1);
+  private keys: StaticArray<i32> = new StaticArray<i32>(MAX_DEPTH + 1);
   private expectKey: bool = false;
   private inString: bool = false;
   private escape: bool = false;
   private unicodeLeft: i32 = 0;
+  // What the open string is: 0 skipped, 1 an object key, 2 a value a sink wants.
+  private capture: i32 = 0;
   private strBuf: StaticArray<u8> = new StaticArray<u8>(MAX_STRING);
   private strLen: i32 = 0;
   private scalarBuf: StaticArray<u8> = new StaticArray<u8>(MAX_SCALAR);
   private scalarLen: i32 = 0;
   private inScalar: bool = false;
 
-  constructor(public sink: ScanSink) {
-    for (let i = 0; i <= MAX_DEPTH; i++) this.keys[i] = "";
-  }
+  constructor(public sink: ScanSink) {}
 
   reset(): void {
     this.depth = 0;
@@ -39,127 +108,139 @@ export class JsonScanner {
     this.inString = false;
     this.escape = false;
     this.unicodeLeft = 0;
+    this.capture = 0;
     this.strLen = 0;
     this.scalarLen = 0;
     this.inScalar = false;
   }
 
-  /** Key of the member being read at `level` (1 = top-level object), "" inside arrays. */
-  keyAt(level: i32): string {
-    if (level < 1 || level > this.depth || level > MAX_DEPTH) return "";
-    return this.keys[level];
+  /** Id of the key of the member being read at `level` (1 = top-level object), KEY_OTHER inside arrays. */
+  keyAt(level: i32): i32 {
+    if (level < 1 || level > this.depth || level > MAX_DEPTH) return KEY_OTHER;
+    return unchecked(this.keys[level]);
   }
 
-  /** Key of the value that is completing. */
-  key(): string { return this.keyAt(this.depth); }
+  /** Id of the key of the value that is completing. */
+  key(): i32 { return this.keyAt(this.depth); }
 
-  /** Key that holds the object containing the value that is completing. */
-  parentKey(): string { return this.keyAt(this.depth - 1); }
-
-  feed(ptr: usize, len: i32): void {
-    let i = 0;
-    while (i < len) {
-      if (this.inString && !this.escape && this.unicodeLeft == 0) {
-        // Fast path through string contents: most of an LLM answer is text.
-        let j = i;
-        while (j < len) {
-          const c = load<u8>(ptr + <usize>j);
-          if (c == 0x22 || c == 0x5c) break;
-          j++;
-        }
-        const room = MAX_STRING - this.strLen;
-        const n = j - i < room ? j - i : room;
-        if (n > 0) {
-          memory.copy(changetype<usize>(this.strBuf) + <usize>this.strLen, ptr + <usize>i, <usize>n);
-          this.strLen += n;
-        }
-        i = j;
-        if (i >= len) break;
-      }
-      this.byte(load<u8>(ptr + <usize>i));
-      i++;
-    }
-  }
+  /** Id of the key that holds the object containing the value that is completing. */
+  parentKey(): i32 { return this.keyAt(this.depth - 1); }
 
   byte(b: u8): void {
-    if (this.inString) {
-      if (this.unicodeLeft > 0) { this.unicodeLeft--; return; }
-      if (this.escape) {
-        this.escape = false;
-        if (b == 0x75) { this.unicodeLeft = 4; this.push(0x3f); return; } // \uXXXX kept as '?'
-        if (b == 0x6e) this.push(0x0a);
-        else if (b == 0x74) this.push(0x09);
-        else this.push(b);
-        return;
+    store<u8>(ONE_BYTE, b);
+    this.feed(ONE_BYTE, 1);
+  }
+
+  feed(ptr: usize, len: i32): void {
+    let p = ptr;
+    const end = ptr + <usize>len;
+    while (p < end) {
+      if (this.inString) {
+        if (this.unicodeLeft > 0) { this.unicodeLeft--; p++; continue; }
+        if (this.escape) {
+          this.escape = false;
+          let b = load<u8>(p);
+          p++;
+          if (b == 0x75) { this.unicodeLeft = 4; b = 0x3f; } // \uXXXX kept as '?'
+          else if (b == 0x6e) b = 0x0a;
+          else if (b == 0x74) b = 0x09;
+          if (this.capture != 0 && this.strLen < MAX_STRING) {
+            store<u8>(changetype<usize>(this.strBuf) + <usize>this.strLen, b);
+            this.strLen++;
+          }
+          continue;
+        }
+        // String contents up to the closing quote or an escape: most of an LLM answer is text.
+        let q = p;
+        while (q < end) {
+          const c = load<u8>(q);
+          if (c == 0x22 || c == 0x5c) break;
+          q++;
+        }
+        if (this.capture != 0) {
+          const room = MAX_STRING - this.strLen;
+          const n = <i32>(q - p) < room ? <i32>(q - p) : room;
+          if (n > 0) {
+            memory.copy(changetype<usize>(this.strBuf) + <usize>this.strLen, p, <usize>n);
+            this.strLen += n;
+          }
+        }
+        p = q;
+        if (p >= end) break;
+        const c = load<u8>(p);
+        p++;
+        if (c == 0x5c) { this.escape = true; continue; }
+        this.inString = false;
+        if (this.capture != 0) this.endString();
+        continue;
       }
-      if (b == 0x5c) { this.escape = true; return; }
-      if (b == 0x22) { this.inString = false; this.endString(); return; }
-      this.push(b);
-      return;
-    }
-    if (b == 0x20 || b == 0x0a || b == 0x0d || b == 0x09) { this.endScalar(); return; }
-    if (b == 0x22) {
-      this.endScalar();
-      this.inString = true;
-      this.strLen = 0;
-      return;
-    }
-    if (b == 0x7b || b == 0x5b) { // { [
-      this.endScalar();
-      this.depth++;
-      if (this.depth <= MAX_DEPTH) {
-        this.isObject[this.depth] = b == 0x7b;
-        this.keys[this.depth] = "";
+      const b = load<u8>(p);
+      p++;
+      if (b == 0x20 || b == 0x0a || b == 0x0d || b == 0x09) { if (this.inScalar) this.endScalar(); continue; }
+      if (b == 0x22) {
+        if (this.inScalar) this.endScalar();
+        this.inString = true;
+        this.strLen = 0;
+        this.capture = this.stringKind();
+        continue;
       }
-      this.expectKey = b == 0x7b;
-      return;
-    }
-    if (b == 0x7d || b == 0x5d) { // } ]
-      this.endScalar();
-      if (this.depth > 0) this.depth--;
-      this.expectKey = false;
-      return;
-    }
-    if (b == 0x3a) { this.endScalar(); this.expectKey = false; return; }
-    if (b == 0x2c) {
-      this.endScalar();
-      this.expectKey = this.depth > 0 && this.depth <= MAX_DEPTH && this.isObject[this.depth];
-      return;
-    }
-    this.inScalar = true;
-    if (this.scalarLen < MAX_SCALAR) {
-      this.scalarBuf[this.scalarLen] = b;
-      this.scalarLen++;
+      if (b == 0x7b || b == 0x5b) { // { [
+        if (this.inScalar) this.endScalar();
+        const d = this.depth + 1;
+        this.depth = d;
+        if (d <= MAX_DEPTH) {
+          unchecked(this.isObject[d] = b == 0x7b);
+          unchecked(this.keys[d] = KEY_OTHER);
+        }
+        this.expectKey = b == 0x7b;
+        continue;
+      }
+      if (b == 0x7d || b == 0x5d) { // } ]
+        if (this.inScalar) this.endScalar();
+        if (this.depth > 0) this.depth--;
+        this.expectKey = false;
+        continue;
+      }
+      if (b == 0x3a) { if (this.inScalar) this.endScalar(); this.expectKey = false; continue; }
+      if (b == 0x2c) {
+        if (this.inScalar) this.endScalar();
+        const d = this.depth;
+        this.expectKey = d > 0 && d <= MAX_DEPTH && unchecked(this.isObject[d]);
+        continue;
+      }
+      this.inScalar = true;
+      if (this.scalarLen < MAX_SCALAR) {
+        store<u8>(changetype<usize>(this.scalarBuf) + <usize>this.scalarLen, b);
+        this.scalarLen++;
+      }
     }
   }
 
-  private push(b: u8): void {
-    if (this.strLen < MAX_STRING) {
-      this.strBuf[this.strLen] = b;
-      this.strLen++;
-    }
+  /** What the string opening now is: 1 an object key, 2 a wanted value, 0 neither. */
+  private stringKind(): i32 {
+    const d = this.depth;
+    if (d < 1 || d > MAX_DEPTH) return 0;
+    if (unchecked(this.isObject[d]) && this.expectKey) return 1;
+    return this.sink.wantsString(this) ? 2 : 0;
   }
 
   private endString(): void {
-    if (this.depth < 1 || this.depth > MAX_DEPTH) return;
-    if (this.isObject[this.depth] && this.expectKey) {
-      this.keys[this.depth] = String.UTF8.decodeUnsafe(changetype<usize>(this.strBuf), <usize>this.strLen);
+    const buf = changetype<usize>(this.strBuf);
+    if (this.capture == 1) {
+      unchecked(this.keys[this.depth] = keyIdOf(buf, this.strLen));
       return;
     }
-    if (this.sink.wantsString(this)) {
-      this.sink.onString(this, String.UTF8.decodeUnsafe(changetype<usize>(this.strBuf), <usize>this.strLen));
-    }
+    this.sink.onString(this, buf, this.strLen);
   }
 
   private endScalar(): void {
-    if (!this.inScalar) return;
     this.inScalar = false;
     const n = this.scalarLen;
     this.scalarLen = 0;
     if (this.depth < 1 || this.depth > MAX_DEPTH) return;
-    const first = this.scalarBuf[0];
+    const first = unchecked(this.scalarBuf[0]);
     if (!((first >= 0x30 && first <= 0x39) || first == 0x2d)) return; // true/false/null
-    this.sink.onNumber(this, String.UTF8.decodeUnsafe(changetype<usize>(this.scalarBuf), <usize>n));
+    this.sink.onNumber(this, changetype<usize>(this.scalarBuf), n);
   }
 }
 
@@ -171,55 +252,60 @@ export class SseScanner {
   constructor(public json: JsonScanner) {}
 
   feed(ptr: usize, len: i32): void {
-    for (let i = 0; i < len; i++) {
-      const b = load<u8>(ptr + <usize>i);
+    const end = ptr + <usize>len;
+    let p = ptr;
+    while (p < end) {
+      const b = load<u8>(p);
       if (b == 0x0a || b == 0x0d) {
         if (this.mode == 1) this.json.byte(0x0a);
         else if (this.mode == 0 && this.prefix == 0) this.json.reset(); // blank line: event ends
         this.mode = 0;
         this.prefix = 0;
+        p++;
         continue;
       }
-      if (this.mode == 1) {
-        // Hand the rest of the data line to the JSON scanner in one piece.
-        let j = i;
-        while (j < len) {
-          const c = load<u8>(ptr + <usize>j);
+      if (this.mode != 0) {
+        // The rest of the line: a data payload goes to the JSON scanner in one piece.
+        let q = p + 1;
+        while (q < end) {
+          const c = load<u8>(q);
           if (c == 0x0a || c == 0x0d) break;
-          j++;
+          q++;
         }
-        this.json.feed(ptr + <usize>i, j - i);
-        i = j - 1;
+        if (this.mode == 1) this.json.feed(p, <i32>(q - p));
+        p = q;
         continue;
       }
-      if (this.mode == 2) continue;
       // mode 0: match "data:"
-      const want: u8 = this.prefix == 0 ? 0x64 : this.prefix == 1 ? 0x61 : this.prefix == 2 ? 0x74 : this.prefix == 3 ? 0x61 : 0x3a;
+      const pre = this.prefix;
+      const want: u8 = pre == 0 ? 0x64 : pre == 1 ? 0x61 : pre == 2 ? 0x74 : pre == 3 ? 0x61 : 0x3a;
       if (b == want) {
-        this.prefix++;
-        if (this.prefix == 5) {
+        this.prefix = pre + 1;
+        if (pre + 1 == 5) {
           this.mode = 1;
           if (this.json.depth == 0) this.json.reset();
         }
       } else {
         this.mode = 2;
       }
+      p++;
     }
   }
 }
 
-function parseI64(text: string): i64 {
+/** A non-negative integer from a number's text (the integer part of 12.5 or 1e3), else -1. */
+function parseI64(ptr: usize, len: i32): i64 {
   let v: i64 = 0;
   let any = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (let i = 0; i < len; i++) {
+    const c = <i32>load<u8>(ptr + <usize>i);
     if (c == 0x2e || c == 0x65 || c == 0x45) break;
     if (c < 0x30 || c > 0x39) { if (i == 0 && c == 0x2d) continue; return -1; }
     v = v * 10 + <i64>(c - 0x30);
     any = true;
     if (v > 1_000_000_000_000_000) return -1;
   }
-  return any && text.charCodeAt(0) != 0x2d ? v : -1;
+  return any && load<u8>(ptr) != 0x2d ? v : -1;
 }
 
 /** Token usage and model found in a response body (JSON or SSE). -1 means not seen. */
@@ -227,31 +313,40 @@ export class ResponseScan extends ScanSink {
   input: i64 = -1;
   output: i64 = -1;
   total: i64 = -1;
-  model: string = "";
+  // The last non-empty model seen, as bytes: an SSE stream repeats it in every event.
+  private modelBuf: StaticArray<u8> = new StaticArray<u8>(MAX_STRING);
+  private modelLen: i32 = 0;
 
-  private usageHolder(sc: JsonScanner): bool {
-    const p = sc.parentKey();
-    return p == "usage" || p == "usageMetadata";
+  /** The model the response named, "" when none. */
+  get model(): string {
+    return String.UTF8.decodeUnsafe(changetype<usize>(this.modelBuf), <usize>this.modelLen);
   }
 
   wantsString(sc: JsonScanner): bool {
     const k = sc.key();
-    if (k == "model") return sc.depth == 1 || (sc.depth == 2 && (sc.keyAt(1) == "message" || sc.keyAt(1) == "response"));
-    return k == "modelVersion" && sc.depth == 1;
+    const d = sc.depth;
+    if (k == KEY_MODEL) return d == 1 || (d == 2 && (sc.keyAt(1) == KEY_MESSAGE || sc.keyAt(1) == KEY_RESPONSE));
+    return k == KEY_MODEL_VERSION && d == 1;
   }
 
-  onString(sc: JsonScanner, value: string): void {
-    if (value.length > 0) this.model = value;
+  onString(sc: JsonScanner, ptr: usize, len: i32): void {
+    if (len > 0) {
+      memory.copy(changetype<usize>(this.modelBuf), ptr, <usize>len);
+      this.modelLen = len;
+    }
   }
 
-  onNumber(sc: JsonScanner, text: string): void {
-    if (sc.depth < 2 || !this.usageHolder(sc)) return;
+  onNumber(sc: JsonScanner, ptr: usize, len: i32): void {
+    if (sc.depth < 2) return;
+    const p = sc.parentKey();
+    if (p != KEY_USAGE && p != KEY_USAGE_METADATA) return;
     const k = sc.key();
-    const v = parseI64(text);
+    if (k < KEY_PROMPT_TOKENS || k > KEY_TOTAL_TOKEN_COUNT) return;
+    const v = parseI64(ptr, len);
     if (v < 0) return;
-    if (k == "prompt_tokens" || k == "input_tokens" || k == "promptTokenCount") this.input = v;
-    else if (k == "completion_tokens" || k == "output_tokens" || k == "candidatesTokenCount") this.output = v;
-    else if (k == "total_tokens" || k == "totalTokenCount") this.total = v;
+    if (k == KEY_PROMPT_TOKENS || k == KEY_INPUT_TOKENS || k == KEY_PROMPT_TOKEN_COUNT) this.input = v;
+    else if (k == KEY_COMPLETION_TOKENS || k == KEY_OUTPUT_TOKENS || k == KEY_CANDIDATES_TOKEN_COUNT) this.output = v;
+    else this.total = v;
   }
 
   /** Total as reported, else input + output when either is known. */
@@ -270,14 +365,14 @@ export class RequestScan extends ScanSink {
 
   wantsString(sc: JsonScanner): bool {
     const k = sc.key();
-    if (sc.depth == 1) return k == "model" || k == "method";
-    return sc.depth == 2 && k == "name" && sc.keyAt(1) == "params";
+    if (sc.depth == 1) return k == KEY_MODEL || k == KEY_METHOD;
+    return sc.depth == 2 && k == KEY_NAME && sc.keyAt(1) == KEY_PARAMS;
   }
 
-  onString(sc: JsonScanner, value: string): void {
-    const k = sc.key();
+  onString(sc: JsonScanner, ptr: usize, len: i32): void {
+    const value = String.UTF8.decodeUnsafe(ptr, <usize>len);
     if (sc.depth == 1) {
-      if (k == "model") this.model = value;
+      if (sc.key() == KEY_MODEL) this.model = value;
       else this.rpcMethod = value;
     } else {
       this.toolName = value;
