@@ -2,7 +2,7 @@
 // properties, outgoing http calls and metrics. Plugin code uses only this and context.ts.
 import * as host from "./imports";
 import { Status, LogLevel, MetricType } from "./types";
-import { returnDataPtr, returnSizePtr, takeReturnedBuffer } from "./memory";
+import { returnDataPtr, returnSizePtr, returnedPtr, returnedSize, takeReturnedBuffer, dropReturnedBuffer } from "./memory";
 import { HeaderPair, decodePairs, encodePairs } from "./pairs";
 
 export { HeaderPair } from "./pairs";
@@ -54,6 +54,30 @@ export function getBufferBytes(bufferType: u32, start: u32, maxSize: u32): Array
   return takeReturnedBuffer();
 }
 
+/**
+ * Reads up to maxSize bytes of a buffer from `start` without copying them: returns their size,
+ * or -1 when the buffer is not available. The bytes are at returnedPtr() until the caller
+ * frees them with dropReturnedBuffer(), before the next host call that returns data.
+ */
+export function readBufferBytes(bufferType: u32, start: u32, maxSize: u32): i32 {
+  const st = host.proxy_get_buffer_bytes(bufferType, start, maxSize, returnDataPtr(), returnSizePtr());
+  if (st != Status.Ok) return -1;
+  return returnedPtr() == 0 ? 0 : returnedSize();
+}
+
+export { returnedPtr, dropReturnedBuffer } from "./memory";
+
+/** The returned block as a string, freeing it; null when it is empty. */
+function takeReturnedString(emptyIsNull: bool): string | null {
+  const ptr = returnedPtr();
+  const size = returnedSize();
+  if (ptr == 0) return emptyIsNull ? null : "";
+  const s = size > 0 ? String.UTF8.decodeUnsafe(ptr, <usize>size) : "";
+  heap.free(ptr);
+  if (emptyIsNull && size == 0) return null;
+  return s;
+}
+
 export function getHeaderPairs(mapType: u32): HeaderPair[] {
   const st = host.proxy_get_header_map_pairs(mapType, returnDataPtr(), returnSizePtr());
   if (st != Status.Ok) return new Array<HeaderPair>();
@@ -61,11 +85,19 @@ export function getHeaderPairs(mapType: u32): HeaderPair[] {
 }
 
 export function getHeader(mapType: u32, name: string): string | null {
-  const key = String.UTF8.encode(name);
+  return getHeaderKey(mapType, headerKey(name));
+}
+
+/** A header name encoded once, for getHeaderKey. */
+export function headerKey(name: string): ArrayBuffer {
+  return String.UTF8.encode(name);
+}
+
+/** The value of the header `key` (from headerKey), or null when absent. */
+export function getHeaderKey(mapType: u32, key: ArrayBuffer): string | null {
   const st = host.proxy_get_header_map_value(mapType, changetype<usize>(key), <usize>key.byteLength, returnDataPtr(), returnSizePtr());
   if (st != Status.Ok) return null;
-  const buf = takeReturnedBuffer();
-  return String.UTF8.decode(buf);
+  return takeReturnedString(false);
 }
 
 function encodePath(path: string[]): ArrayBuffer {
@@ -73,11 +105,24 @@ function encodePath(path: string[]): ArrayBuffer {
   return String.UTF8.encode(path.join("\0"));
 }
 
+/** A property path encoded once, for the *At property readers. */
+export function propertyPath(path: string[]): ArrayBuffer {
+  return encodePath(path);
+}
+
+/** Asks for a property; true when the host returned it (then it is the returned block). */
+function readProperty(p: ArrayBuffer): bool {
+  return host.proxy_get_property(changetype<usize>(p), <usize>p.byteLength, returnDataPtr(), returnSizePtr()) == Status.Ok;
+}
+
 /** Raw bytes of a property as the host serializes it, or null when it is absent. */
 export function getProperty(path: string[]): ArrayBuffer | null {
-  const p = encodePath(path);
-  const st = host.proxy_get_property(changetype<usize>(p), <usize>p.byteLength, returnDataPtr(), returnSizePtr());
-  if (st != Status.Ok) return null;
+  return getPropertyAt(encodePath(path));
+}
+
+/** getProperty for a path from propertyPath. */
+export function getPropertyAt(p: ArrayBuffer): ArrayBuffer | null {
+  if (!readProperty(p)) return null;
   return takeReturnedBuffer();
 }
 
@@ -88,16 +133,28 @@ export function setProperty(path: string[], value: ArrayBuffer): bool {
 
 /** A string property (strings and bytes are raw UTF-8), or null when absent or empty. */
 export function getPropertyString(path: string[]): string | null {
-  const b = getProperty(path);
-  if (b === null || b.byteLength == 0) return null;
-  return String.UTF8.decode(b);
+  return getPropertyStringAt(encodePath(path));
+}
+
+/** getPropertyString for a path from propertyPath. */
+export function getPropertyStringAt(p: ArrayBuffer): string | null {
+  if (!readProperty(p)) return null;
+  return takeReturnedString(true);
 }
 
 /** An int64/uint64 property (8 bytes little-endian), or `fallback` when absent or malformed. */
 export function getPropertyInt(path: string[], fallback: i64): i64 {
-  const b = getProperty(path);
-  if (b === null || b.byteLength != 8) return fallback;
-  return load<i64>(changetype<usize>(b));
+  return getPropertyIntAt(encodePath(path), fallback);
+}
+
+/** getPropertyInt for a path from propertyPath. */
+export function getPropertyIntAt(p: ArrayBuffer, fallback: i64): i64 {
+  if (!readProperty(p)) return fallback;
+  const ptr = returnedPtr();
+  if (ptr == 0) return fallback;
+  const v = returnedSize() == 8 ? load<i64>(ptr) : fallback;
+  heap.free(ptr);
+  return v;
 }
 
 export class HttpCallResult {

@@ -34,6 +34,16 @@ export function takeReturnedBuffer(): ArrayBuffer {
   return out;
 }
 
+/** Address of the block the host just returned (0 when none). */
+export function returnedPtr(): usize {
+  return <usize>load<u32>(RETURN_DATA);
+}
+
+/** Size of the block the host just returned. */
+export function returnedSize(): i32 {
+  return <i32>load<u32>(RETURN_SIZE);
+}
+
 /** Frees a block the host returned without reading it. */
 export function dropReturnedBuffer(): void {
   const ptr = <usize>load<u32>(RETURN_DATA);

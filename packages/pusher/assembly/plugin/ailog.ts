@@ -1,10 +1,11 @@
 // ai-statistics leaves its `ai_log` in filter state (Envoy key `wasm.ai_log`, read back through
 // the property path `ai_log`). It is a JSON object, sometimes double-encoded as a JSON string
 // or with escaped quotes; this unwraps it and picks the values the record promotes.
-import { getProperty } from "../abi/api";
+import { getPropertyAt, propertyPath } from "../abi/api";
 import { JsonValue, JsonKind, parseJson } from "./json";
 
 const MAX_AI_LOG_BYTES: i32 = 65536;
+const P_AI_LOG = propertyPath(["ai_log"]);
 
 export class AiLog {
   text: string = "";
@@ -60,7 +61,7 @@ export function parseAiLog(raw: string): AiLog | null {
 }
 
 export function readAiLog(): AiLog | null {
-  const b = getProperty(["ai_log"]);
+  const b = getPropertyAt(P_AI_LOG);
   if (b === null || b.byteLength == 0 || b.byteLength > MAX_AI_LOG_BYTES) return null;
   return parseAiLog(String.UTF8.decode(b));
 }

@@ -4,7 +4,8 @@
 import { HttpContext } from "../abi/context";
 import { Action, BufferType, MapType } from "../abi/types";
 import {
-  HeaderPair, getBufferBytes, getHeader, getHeaderPairs, getPropertyInt, getPropertyString, nowMillis,
+  HeaderPair, dropReturnedBuffer, getHeaderKey, getHeaderPairs, getPropertyIntAt, getPropertyStringAt, headerKey,
+  nowMillis, propertyPath, readBufferBytes, returnedPtr,
 } from "../abi/api";
 import * as F from "./fields.generated";
 import { PluginConfig } from "./config";
@@ -18,6 +19,38 @@ import {
 import { PusherRoot } from "./root";
 
 const CHUNK: u32 = 65536;
+
+// Header names and property paths, encoded once per VM rather than on every lookup.
+const H_PATH = headerKey(":path");
+const H_AUTHORITY = headerKey(":authority");
+const H_HOST = headerKey("host");
+const H_METHOD = headerKey(":method");
+const H_STATUS = headerKey(":status");
+const H_CONTENT_TYPE = headerKey("content-type");
+const H_TRACE_ID = headerKey("x-b3-traceid");
+const H_REQUEST_ID = headerKey("x-request-id");
+const H_USER_AGENT = headerKey("user-agent");
+const H_FORWARDED_FOR = headerKey("x-forwarded-for");
+const H_UPSTREAM_SERVICE_TIME = headerKey("x-envoy-upstream-service-time");
+const H_CONSUMER = headerKey("x-mse-consumer");
+const H_MCP_SERVER = headerKey("x-envoy-mcp-server-name");
+const H_MCP_TOOL = headerKey("x-envoy-mcp-tool-name");
+const P_RESPONSE_CODE = propertyPath(["response", "code"]);
+const P_RESPONSE_FLAGS = propertyPath(["response", "flags"]);
+const P_RESPONSE_CODE_DETAILS = propertyPath(["response", "code_details"]);
+const P_REQUEST_PROTOCOL = propertyPath(["request", "protocol"]);
+const P_REQUEST_TOTAL_SIZE = propertyPath(["request", "total_size"]);
+const P_RESPONSE_TOTAL_SIZE = propertyPath(["response", "total_size"]);
+const P_CLUSTER_NAME = propertyPath(["cluster_name"]);
+const P_UPSTREAM_ADDRESS = propertyPath(["upstream", "address"]);
+const P_UPSTREAM_FAILURE_REASON = propertyPath(["upstream", "transport_failure_reason"]);
+const P_UPSTREAM_LOCAL_ADDRESS = propertyPath(["upstream", "local_address"]);
+const P_DESTINATION_ADDRESS = propertyPath(["destination", "address"]);
+const P_SOURCE_ADDRESS = propertyPath(["source", "address"]);
+const P_ROUTE_NAME = propertyPath(["route_name"]);
+const P_REQUESTED_SERVER_NAME = propertyPath(["connection", "requested_server_name"]);
+const P_MCP_SERVER_NAME = propertyPath(["mcp_server_name"]);
+const P_MCP_TOOL_NAME = propertyPath(["mcp_tool_name"]);
 
 export class PusherHttp extends HttpContext {
   private startMs: i64;
@@ -44,14 +77,14 @@ export class PusherHttp extends HttpContext {
     const c = this.cfg;
     if (c.sampleRate < 1.0 && random01() >= c.sampleRate) { this.active = false; return Action.Continue; }
     if (c.skipPaths.length > 0) {
-      const p = getHeader(MapType.HttpRequestHeaders, ":path");
+      const p = getHeaderKey(MapType.HttpRequestHeaders, H_PATH);
       const path = p === null ? "" : pathOnly(p);
       for (let i = 0; i < c.skipPaths.length; i++) {
         if (pathUnder(path, c.skipPaths[i])) { this.active = false; return Action.Continue; }
       }
     }
     if (!endOfStream) {
-      const ct = getHeader(MapType.HttpRequestHeaders, "content-type");
+      const ct = getHeaderKey(MapType.HttpRequestHeaders, H_CONTENT_TYPE);
       if (ct === null || ct.toLowerCase().includes("json")) {
         const s = new RequestScan();
         this.reqScan = s;
@@ -64,9 +97,9 @@ export class PusherHttp extends HttpContext {
 
   /** The configuration of the first Higress rule matching this request's route, domain or service. */
   private ruleConfig(base: PluginConfig): PluginConfig {
-    const route = getPropertyString(["route_name"]);
-    const authority = getHeader(MapType.HttpRequestHeaders, ":authority");
-    const cluster = getPropertyString(["cluster_name"]);
+    const route = getPropertyStringAt(P_ROUTE_NAME);
+    const authority = getHeaderKey(MapType.HttpRequestHeaders, H_AUTHORITY);
+    const cluster = getPropertyStringAt(P_CLUSTER_NAME);
     const service = cluster === null ? "" : serviceFromCluster(cluster);
     for (let i = 0; i < base.rules.length; i++) {
       const r = base.rules[i];
@@ -82,7 +115,7 @@ export class PusherHttp extends HttpContext {
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): u32 {
     if (!this.active || endOfStream) return Action.Continue;
-    const ct = getHeader(MapType.HttpResponseHeaders, "content-type");
+    const ct = getHeaderKey(MapType.HttpResponseHeaders, H_CONTENT_TYPE);
     const type = ct === null ? "" : ct.toLowerCase();
     if (type.includes("event-stream") || type.includes("json")) {
       const s = new ResponseScan();
@@ -109,10 +142,10 @@ export class PusherHttp extends HttpContext {
     if (!wantCapture && !wantScan) return;
     for (let start: u32 = 0; start < size; start += CHUNK) {
       const n = size - start < CHUNK ? size - start : CHUNK;
-      const b = getBufferBytes(bufferType, start, n);
-      if (b === null) return;
-      const ptr = changetype<usize>(b);
-      const len = b.byteLength;
+      // The chunk is read where the host put it, then freed: it is never copied.
+      const len = readBufferBytes(bufferType, start, n);
+      if (len < 0) return;
+      const ptr = returnedPtr();
       if (capture !== null && capture.len < this.cfg.maxBodyBytes) {
         const room = this.cfg.maxBodyBytes - capture.len;
         capture.raw(ptr, len < room ? len : room);
@@ -124,15 +157,16 @@ export class PusherHttp extends HttpContext {
       } else if (this.respJson !== null) {
         this.respJson!.feed(ptr, len);
       }
+      dropReturnedBuffer();
     }
   }
 
   onLog(): void {
     if (!this.active) return;
     const c = this.cfg;
-    let code = getPropertyInt(["response", "code"], -1);
+    let code = getPropertyIntAt(P_RESPONSE_CODE, -1);
     if (code < 0) {
-      const s = getHeader(MapType.HttpResponseHeaders, ":status");
+      const s = getHeaderKey(MapType.HttpResponseHeaders, H_STATUS);
       code = s === null ? 0 : <i64>I32.parseInt(s);
     }
     if (code < <i64>c.minResponseCode) return;
@@ -140,49 +174,47 @@ export class PusherHttp extends HttpContext {
     const rec = new LogRecord();
     const req = MapType.HttpRequestHeaders;
     rec.str(F.F_START_TIME, formatRfc3339Millis(this.startMs));
-    rec.str(F.F_TRACE_ID, getHeader(req, "x-b3-traceid"));
-    let authority = getHeader(req, ":authority");
-    if (authority === null) authority = getHeader(req, "host");
+    rec.str(F.F_TRACE_ID, getHeaderKey(req, H_TRACE_ID));
+    let authority = getHeaderKey(req, H_AUTHORITY);
+    if (authority === null) authority = getHeaderKey(req, H_HOST);
     rec.str(F.F_AUTHORITY, authority);
-    rec.str(F.F_METHOD, getHeader(req, ":method"));
-    const path = getHeader(req, ":path");
+    rec.str(F.F_METHOD, getHeaderKey(req, H_METHOD));
+    const path = getHeaderKey(req, H_PATH);
     rec.str(F.F_PATH, path);
-    rec.str(F.F_PROTOCOL, getPropertyString(["request", "protocol"]));
-    rec.str(F.F_REQUEST_ID, getHeader(req, "x-request-id"));
-    rec.str(F.F_USER_AGENT, getHeader(req, "user-agent"));
-    rec.str(F.F_X_FORWARDED_FOR, getHeader(req, "x-forwarded-for"));
+    rec.str(F.F_PROTOCOL, getPropertyStringAt(P_REQUEST_PROTOCOL));
+    rec.str(F.F_REQUEST_ID, getHeaderKey(req, H_REQUEST_ID));
+    rec.str(F.F_USER_AGENT, getHeaderKey(req, H_USER_AGENT));
+    rec.str(F.F_X_FORWARDED_FOR, getHeaderKey(req, H_FORWARDED_FOR));
     rec.int(F.F_RESPONSE_CODE, code);
-    rec.str(F.F_RESPONSE_FLAGS, responseFlagsToString(<u64>getPropertyInt(["response", "flags"], 0)));
-    rec.str(F.F_RESPONSE_CODE_DETAILS, getPropertyString(["response", "code_details"]));
-    rec.int(F.F_BYTES_RECEIVED, getPropertyInt(["request", "total_size"], this.reqBytes));
-    rec.int(F.F_BYTES_SENT, getPropertyInt(["response", "total_size"], this.respBytes));
+    rec.str(F.F_RESPONSE_FLAGS, responseFlagsToString(<u64>getPropertyIntAt(P_RESPONSE_FLAGS, 0)));
+    rec.str(F.F_RESPONSE_CODE_DETAILS, getPropertyStringAt(P_RESPONSE_CODE_DETAILS));
+    rec.int(F.F_BYTES_RECEIVED, getPropertyIntAt(P_REQUEST_TOTAL_SIZE, this.reqBytes));
+    rec.int(F.F_BYTES_SENT, getPropertyIntAt(P_RESPONSE_TOTAL_SIZE, this.respBytes));
     const now = nowMillis();
     rec.int(F.F_DURATION, now > this.startMs ? now - this.startMs : 0);
-    const cluster = getPropertyString(["cluster_name"]);
+    const cluster = getPropertyStringAt(P_CLUSTER_NAME);
     rec.str(F.F_UPSTREAM_CLUSTER, cluster);
-    rec.str(F.F_UPSTREAM_HOST, getPropertyString(["upstream", "address"]));
-    rec.str(F.F_UPSTREAM_SERVICE_TIME, getHeader(MapType.HttpResponseHeaders, "x-envoy-upstream-service-time"));
-    rec.str(F.F_UPSTREAM_TRANSPORT_FAILURE_REASON, getPropertyString(["upstream", "transport_failure_reason"]));
-    rec.str(F.F_UPSTREAM_LOCAL_ADDRESS, getPropertyString(["upstream", "local_address"]));
+    rec.str(F.F_UPSTREAM_HOST, getPropertyStringAt(P_UPSTREAM_ADDRESS));
+    rec.str(F.F_UPSTREAM_SERVICE_TIME, getHeaderKey(MapType.HttpResponseHeaders, H_UPSTREAM_SERVICE_TIME));
+    rec.str(F.F_UPSTREAM_TRANSPORT_FAILURE_REASON, getPropertyStringAt(P_UPSTREAM_FAILURE_REASON));
+    rec.str(F.F_UPSTREAM_LOCAL_ADDRESS, getPropertyStringAt(P_UPSTREAM_LOCAL_ADDRESS));
     // Envoy names the downstream connection's addresses destination.* (local) and source.* (remote).
-    rec.str(F.F_DOWNSTREAM_LOCAL_ADDRESS, getPropertyString(["destination", "address"]));
-    rec.str(F.F_DOWNSTREAM_REMOTE_ADDRESS, getPropertyString(["source", "address"]));
-    const route = getPropertyString(["route_name"]);
+    rec.str(F.F_DOWNSTREAM_LOCAL_ADDRESS, getPropertyStringAt(P_DESTINATION_ADDRESS));
+    rec.str(F.F_DOWNSTREAM_REMOTE_ADDRESS, getPropertyStringAt(P_SOURCE_ADDRESS));
+    const route = getPropertyStringAt(P_ROUTE_NAME);
     rec.str(F.F_ROUTE_NAME, route);
     rec.str(F.F_ROUTE, route);
-    rec.str(F.F_REQUESTED_SERVER_NAME, getPropertyString(["connection", "requested_server_name"]));
-    let instance = getPropertyString(["node", "metadata", "POD_NAME"]);
-    if (instance === null) instance = getPropertyString(["node", "id"]);
-    rec.str(F.F_INSTANCE_ID, instance);
-    rec.str(F.F_CONSUMER, getHeader(req, "x-mse-consumer"));
+    rec.str(F.F_REQUESTED_SERVER_NAME, getPropertyStringAt(P_REQUESTED_SERVER_NAME));
+    rec.str(F.F_INSTANCE_ID, this.pusher.instanceId());
+    rec.str(F.F_CONSUMER, getHeaderKey(req, H_CONSUMER));
     if (cluster !== null) rec.str(F.F_SERVICE, serviceFromCluster(cluster));
 
     // MCP: Higress's MCP headers and properties, else a JSON-RPC tools/call body.
-    let mcpServer = getHeader(req, "x-envoy-mcp-server-name");
-    if (mcpServer === null) mcpServer = getPropertyString(["mcp_server_name"]);
+    let mcpServer = getHeaderKey(req, H_MCP_SERVER);
+    if (mcpServer === null) mcpServer = getPropertyStringAt(P_MCP_SERVER_NAME);
     rec.str(F.F_MCP_SERVER, mcpServer);
-    let mcpTool = getHeader(req, "x-envoy-mcp-tool-name");
-    if (mcpTool === null) mcpTool = getPropertyString(["mcp_tool_name"]);
+    let mcpTool = getHeaderKey(req, H_MCP_TOOL);
+    if (mcpTool === null) mcpTool = getPropertyStringAt(P_MCP_TOOL_NAME);
     if (mcpTool === null && this.reqScan !== null) mcpTool = this.reqScan!.tool();
     rec.str(F.F_MCP_TOOL, mcpTool);
 

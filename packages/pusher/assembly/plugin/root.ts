@@ -1,7 +1,7 @@
 // The plugin's root context: configuration, metrics, the tick and the sender.
 import { RootContext, HttpContext } from "../abi/context";
 import { BufferType } from "../abi/types";
-import { getBufferBytes, logError, logInfo, nowNanos, setTickPeriod } from "../abi/api";
+import { getBufferBytes, getPropertyString, logError, logInfo, nowNanos, setTickPeriod } from "../abi/api";
 import { PluginConfig, parseConfig } from "./config";
 import { Metrics } from "./metrics";
 import { Sender } from "./sender";
@@ -12,6 +12,19 @@ export class PusherRoot extends RootContext {
   config: PluginConfig | null = null;
   sender: Sender | null = null;
   metrics: Metrics = new Metrics();
+  private instance: string | null = null;
+  private instanceRead: bool = false;
+
+  /** The gateway instance (node.metadata.POD_NAME, else node.id): node data is fixed for the VM, so it is read once. */
+  instanceId(): string | null {
+    if (!this.instanceRead) {
+      let v = getPropertyString(["node", "metadata", "POD_NAME"]);
+      if (v === null) v = getPropertyString(["node", "id"]);
+      this.instance = v;
+      this.instanceRead = true;
+    }
+    return this.instance;
+  }
 
   onVmStart(configurationSize: u32): bool {
     seedRandom(nowNanos() ^ (<u64>this.contextId << 32));
