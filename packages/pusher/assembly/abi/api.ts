@@ -88,6 +88,44 @@ export function getHeader(mapType: u32, name: string): string | null {
   return getHeaderKey(mapType, headerKey(name));
 }
 
+/**
+ * The values of several headers from one read of the whole map: for each name in `keys` (from
+ * headerKey, lower case as the host keeps them) the value of its first entry, as getHeaderKey
+ * gives it, or null when absent or the map is not available.
+ */
+export function getHeaderValues(mapType: u32, keys: StaticArray<ArrayBuffer>): StaticArray<string | null> {
+  const n = keys.length;
+  const out = new StaticArray<string | null>(n);
+  const st = host.proxy_get_header_map_pairs(mapType, returnDataPtr(), returnSizePtr());
+  if (st != Status.Ok) return out;
+  const base = returnedPtr();
+  if (base == 0) return out;
+  const len = <usize>returnedSize();
+  const count = len < 4 ? 0 : <i32>load<u32>(base);
+  if (count > 0 && <u64>4 + <u64>count * 8 <= <u64>len) {
+    let data = base + 4 + <usize>count * 8;
+    const end = base + len;
+    let left = n;
+    for (let i = 0; i < count && left > 0; i++) {
+      const kLen = <usize>load<u32>(base + 4 + <usize>i * 8);
+      const vLen = <usize>load<u32>(base + 8 + <usize>i * 8);
+      if (data + kLen + 1 + vLen + 1 > end) break;
+      const vPtr = data + kLen + 1;
+      for (let j = 0; j < n; j++) {
+        const k = unchecked(keys[j]);
+        if (<usize>k.byteLength == kLen && unchecked(out[j]) === null && memory.compare(changetype<usize>(k), data, kLen) == 0) {
+          unchecked(out[j] = String.UTF8.decodeUnsafe(vPtr, vLen));
+          left--;
+          break;
+        }
+      }
+      data = vPtr + vLen + 1;
+    }
+  }
+  heap.free(base);
+  return out;
+}
+
 /** A header name encoded once, for getHeaderKey. */
 export function headerKey(name: string): ArrayBuffer {
   return String.UTF8.encode(name);

@@ -4,7 +4,7 @@
 import { HttpContext } from "../abi/context";
 import { Action, BufferType, MapType } from "../abi/types";
 import {
-  HeaderPair, dropReturnedBuffer, getHeaderKey, getHeaderPairs, getPropertyIntAt, getPropertyStringAt, headerKey,
+  HeaderPair, dropReturnedBuffer, getHeaderKey, getHeaderPairs, getHeaderValues, getPropertyIntAt, getPropertyStringAt, headerKey,
   nowMillis, propertyPath, readBufferBytes, returnedPtr,
 } from "../abi/api";
 import * as F from "./fields.generated";
@@ -35,6 +35,13 @@ const H_UPSTREAM_SERVICE_TIME = headerKey("x-envoy-upstream-service-time");
 const H_CONSUMER = headerKey("x-mse-consumer");
 const H_MCP_SERVER = headerKey("x-envoy-mcp-server-name");
 const H_MCP_TOOL = headerKey("x-envoy-mcp-tool-name");
+// The request headers a record takes, read in one go at on_log (indexes below).
+const LOG_HEADERS: StaticArray<ArrayBuffer> = [
+  H_TRACE_ID, H_AUTHORITY, H_HOST, H_METHOD, H_PATH, H_REQUEST_ID, H_USER_AGENT, H_FORWARDED_FOR,
+  H_CONSUMER, H_MCP_SERVER, H_MCP_TOOL,
+];
+const L_TRACE_ID = 0, L_AUTHORITY = 1, L_HOST = 2, L_METHOD = 3, L_PATH = 4, L_REQUEST_ID = 5,
+  L_USER_AGENT = 6, L_FORWARDED_FOR = 7, L_CONSUMER = 8, L_MCP_SERVER = 9, L_MCP_TOOL = 10;
 const P_RESPONSE_CODE = propertyPath(["response", "code"]);
 const P_RESPONSE_FLAGS = propertyPath(["response", "flags"]);
 const P_RESPONSE_CODE_DETAILS = propertyPath(["response", "code_details"]);
@@ -173,18 +180,19 @@ export class PusherHttp extends HttpContext {
 
     const rec = new LogRecord();
     const req = MapType.HttpRequestHeaders;
+    const hs = getHeaderValues(req, LOG_HEADERS);
     rec.str(F.F_START_TIME, formatRfc3339Millis(this.startMs));
-    rec.str(F.F_TRACE_ID, getHeaderKey(req, H_TRACE_ID));
-    let authority = getHeaderKey(req, H_AUTHORITY);
-    if (authority === null) authority = getHeaderKey(req, H_HOST);
+    rec.str(F.F_TRACE_ID, hs[L_TRACE_ID]);
+    let authority = hs[L_AUTHORITY];
+    if (authority === null) authority = hs[L_HOST];
     rec.str(F.F_AUTHORITY, authority);
-    rec.str(F.F_METHOD, getHeaderKey(req, H_METHOD));
-    const path = getHeaderKey(req, H_PATH);
+    rec.str(F.F_METHOD, hs[L_METHOD]);
+    const path = hs[L_PATH];
     rec.str(F.F_PATH, path);
     rec.str(F.F_PROTOCOL, getPropertyStringAt(P_REQUEST_PROTOCOL));
-    rec.str(F.F_REQUEST_ID, getHeaderKey(req, H_REQUEST_ID));
-    rec.str(F.F_USER_AGENT, getHeaderKey(req, H_USER_AGENT));
-    rec.str(F.F_X_FORWARDED_FOR, getHeaderKey(req, H_FORWARDED_FOR));
+    rec.str(F.F_REQUEST_ID, hs[L_REQUEST_ID]);
+    rec.str(F.F_USER_AGENT, hs[L_USER_AGENT]);
+    rec.str(F.F_X_FORWARDED_FOR, hs[L_FORWARDED_FOR]);
     rec.int(F.F_RESPONSE_CODE, code);
     rec.str(F.F_RESPONSE_FLAGS, responseFlagsToString(<u64>getPropertyIntAt(P_RESPONSE_FLAGS, 0)));
     rec.str(F.F_RESPONSE_CODE_DETAILS, getPropertyStringAt(P_RESPONSE_CODE_DETAILS));
@@ -206,14 +214,14 @@ export class PusherHttp extends HttpContext {
     rec.str(F.F_ROUTE, route);
     rec.str(F.F_REQUESTED_SERVER_NAME, getPropertyStringAt(P_REQUESTED_SERVER_NAME));
     rec.str(F.F_INSTANCE_ID, this.pusher.instanceId());
-    rec.str(F.F_CONSUMER, getHeaderKey(req, H_CONSUMER));
+    rec.str(F.F_CONSUMER, hs[L_CONSUMER]);
     if (cluster !== null) rec.str(F.F_SERVICE, serviceFromCluster(cluster));
 
     // MCP: Higress's MCP headers and properties, else a JSON-RPC tools/call body.
-    let mcpServer = getHeaderKey(req, H_MCP_SERVER);
+    let mcpServer = hs[L_MCP_SERVER];
     if (mcpServer === null) mcpServer = getPropertyStringAt(P_MCP_SERVER_NAME);
     rec.str(F.F_MCP_SERVER, mcpServer);
-    let mcpTool = getHeaderKey(req, H_MCP_TOOL);
+    let mcpTool = hs[L_MCP_TOOL];
     if (mcpTool === null) mcpTool = getPropertyStringAt(P_MCP_TOOL_NAME);
     if (mcpTool === null && this.reqScan !== null) mcpTool = this.reqScan!.tool();
     rec.str(F.F_MCP_TOOL, mcpTool);
