@@ -12,12 +12,25 @@ function digest(s: string): Buffer {
  */
 export function bearerAuth(token: string | undefined, realm: string): preHandlerHookHandler {
   if (!token) return function openAccess(_req, _reply, done) { done(); };
-  const want = digest(token);
+  const check = bearerCheck(token, realm)!;
   return function requireBearer(req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) {
-    const h = req.headers.authorization;
+    const err = check(req.headers.authorization);
+    if (err) done(err);
+    else done();
+  };
+}
+
+/**
+ * The check behind bearerAuth, for a raw `Authorization` header: undefined when no token is
+ * configured (open), else a function returning the 401 to answer, or undefined when the token matches.
+ */
+export function bearerCheck(token: string | undefined, realm: string): ((authorization: string | undefined) => HttpError | undefined) | undefined {
+  if (!token) return undefined;
+  const want = digest(token);
+  return (h) => {
     const m = typeof h === 'string' ? /^Bearer\s+(.+)$/i.exec(h.trim()) : null;
-    if (m && timingSafeEqual(digest(m[1]), want)) return done();
-    done(new HttpError(401, m ? 'invalid bearer token' : 'missing bearer token', { 'www-authenticate': `Bearer realm="${realm}"` }));
+    if (m && timingSafeEqual(digest(m[1]), want)) return undefined;
+    return new HttpError(401, m ? 'invalid bearer token' : 'missing bearer token', { 'www-authenticate': `Bearer realm="${realm}"` });
   };
 }
 

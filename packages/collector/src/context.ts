@@ -2,6 +2,7 @@ import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from './config.js';
 import type { Drainer } from './drainer.js';
+import type { IngestHandler } from './routes/ingest.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { Spool } from './spool/spool.js';
 import type { LogStore } from './store/types.js';
@@ -18,6 +19,8 @@ export interface CollectorContext {
   queryAuth: preHandlerHookHandler;
   /** preHandler enforcing INGEST_TOKEN. */
   ingestAuth: preHandlerHookHandler;
+  /** The ingest work, shared by the `/ingest` routes and the server's direct ingest path. */
+  ingest: IngestHandler;
 }
 
 /** A route group: a Fastify plugin that takes the collector context as its options. */

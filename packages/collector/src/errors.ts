@@ -29,7 +29,7 @@ export class BadRequestError extends HttpError {
 export function errorHandler(err: FastifyError | HttpError | Error, req: FastifyRequest, reply: FastifyReply): void {
   const status = (err as { statusCode?: number }).statusCode;
   if (err instanceof HttpError) {
-    reply.headers(err.headers).code(err.statusCode).send({ status: 'error', error: err.message, ...(err instanceof BadRequestError ? { param: err.param } : {}) });
+    reply.headers(err.headers).code(err.statusCode).send(httpErrorBody(err));
     return;
   }
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -45,4 +45,9 @@ export function errorHandler(err: FastifyError | HttpError | Error, req: Fastify
   }
   req.log.error({ err }, 'request failed');
   reply.code(status && status >= 500 ? status : 500).send({ status: 'error', error: 'internal error' });
+}
+
+/** The JSON answer to an HttpError. */
+export function httpErrorBody(err: HttpError): { status: 'error'; error: string; param?: string } {
+  return { status: 'error', error: err.message, ...(err instanceof BadRequestError ? { param: err.param } : {}) };
 }

@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface CollectorMetrics {
   registry: Registry;
   ingestRequests: Counter<'code'>;
+  /** Counts one answered ingest request (the labelled counters are looked up once per status code). */
+  countIngest(statusCode: number): void;
   recordsAccepted: Counter;
   recordsRejected: Counter;
   recordsWritten: Counter;
@@ -19,9 +21,16 @@ export function createMetrics(sample: () => { pendingRecords: number; spoolBytes
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const state = () => sample();
+  const ingestRequests = new Counter({ name: 'log_collector_ingest_requests_total', help: 'Ingest requests by HTTP status code', labelNames: ['code'], registers: [registry] });
+  const byCode = new Map<number, { inc(): void }>();
   return {
     registry,
-    ingestRequests: new Counter({ name: 'log_collector_ingest_requests_total', help: 'Ingest requests by HTTP status code', labelNames: ['code'], registers: [registry] }),
+    ingestRequests,
+    countIngest(statusCode: number) {
+      let c = byCode.get(statusCode);
+      if (!c) byCode.set(statusCode, (c = ingestRequests.labels(String(statusCode))));
+      c.inc();
+    },
     recordsAccepted: new Counter({ name: 'log_collector_records_accepted_total', help: 'Records acknowledged (durable in the spool)', registers: [registry] }),
     recordsRejected: new Counter({ name: 'log_collector_records_rejected_total', help: 'Records refused (invalid, too many, spool full)', registers: [registry] }),
     recordsWritten: new Counter({ name: 'log_collector_records_written_total', help: 'Records committed to the database', registers: [registry] }),

@@ -251,6 +251,44 @@ test('bearer tokens guard ingest and query', async () => {
   }
 });
 
+test('plain ingest requests, served straight from node:http, answer exactly as the Fastify route does', async () => {
+  const d = tempDir();
+  const s = await startCollector(testConfig(d, { INGEST_TOKEN: 'in-secret', MAX_RECORDS_PER_REQUEST: '3' }));
+  try {
+    const auth = { authorization: 'Bearer in-secret' };
+    const good = smallRecord('same-1');
+    const cases: [string, string, string, Record<string, string>][] = [
+      ['one object', JSON.stringify(good), 'application/json', auth],
+      ['with charset', JSON.stringify(good), 'application/json; charset=utf-8', auth],
+      ['an array', JSON.stringify([good, good]), 'application/json', auth],
+      ['NDJSON', `${JSON.stringify(good)}\n${JSON.stringify(good)}\n`, 'application/x-ndjson', auth],
+      ['malformed JSON', '{"start_time":', 'application/json', auth],
+      ['a bad field', JSON.stringify({ ...good, response_code: 'x' }), 'application/json', auth],
+      ['too many records', JSON.stringify([good, good, good, good]), 'application/json', auth],
+      ['no token', JSON.stringify(good), 'application/json', {}],
+      ['a wrong token', JSON.stringify(good), 'application/json', { authorization: 'Bearer nope' }],
+    ];
+    for (const path of ['/ingest', '/']) {
+      for (const [name, body, type, headers] of cases) {
+        const direct = await post(`${s.url}${path}`, body, type, headers);
+        const routed = await s.app.inject({ method: 'POST', url: path, payload: body, headers: { 'content-type': type, ...headers } });
+        const where = `${name} on ${path}`;
+        assert.equal(direct.status, routed.statusCode, where);
+        assert.deepEqual(direct.json, routed.json(), where);
+        for (const h of ['content-type', 'content-length', 'www-authenticate', 'retry-after']) {
+          assert.equal(direct.headers.get(h) ?? undefined, routed.headers[h] === undefined ? undefined : String(routed.headers[h]), `${where}: ${h}`);
+        }
+      }
+    }
+    const m = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(m, /log_collector_ingest_requests_total\{code="200"\} 16\b/);
+    assert.match(m, /log_collector_ingest_requests_total\{code="401"\} 8\b/);
+  } finally {
+    await s.close();
+    removeDir(d);
+  }
+});
+
 test('graceful shutdown drains what the spool holds into the database', async () => {
   const d = tempDir();
   // A flush interval far beyond the test: only the shutdown drain can write these rows.

@@ -39,6 +39,20 @@ function cutBytes(s: string, maxBytes: number): string {
   return buf.toString('utf8').replace(/\uFFFD$/, '');
 }
 
+const INTEGER = 0;
+const START_TIME = 1;
+const STRING = 2;
+const OBJECT = 3;
+const STRING_MAP = 4;
+
+/** How each field of FIELDS is normalised, worked out once rather than per record. */
+const PLAN: readonly { name: string; kind: number; maxLength?: number; text: boolean }[] = FIELDS.map((f: Field) => ({
+  name: f.name,
+  kind: f.json === 'integer' ? INTEGER : f.json === 'string' ? (f.name === 'start_time' ? START_TIME : STRING) : f.json === 'object' ? OBJECT : STRING_MAP,
+  maxLength: 'maxLength' in f ? f.maxLength : undefined,
+  text: f.sql.mysql === 'TEXT',
+}));
+
 /** Times MySQL's DATETIME can hold. */
 const MIN_TIME = Date.UTC(1000, 0, 1);
 const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
@@ -70,35 +84,40 @@ export function normalizeRecord(rec: unknown, where: string): Row {
     throw new BadRequestError(field, `${where}: ${message}`);
   }
   const r = rec as Record<string, unknown>;
-  const row: Row = new Array(FIELDS.length);
-  for (let i = 0; i < FIELDS.length; i++) {
-    const f: Field = FIELDS[i];
+  const row: Row = new Array(PLAN.length);
+  for (let i = 0; i < PLAN.length; i++) {
+    const f = PLAN[i];
     const v = r[f.name];
     if (v === undefined || v === null) {
       row[i] = null;
       continue;
     }
-    switch (f.json) {
-      case 'integer':
+    switch (f.kind) {
+      case INTEGER:
         row[i] = v as number;
         break;
-      case 'string':
-        if (f.name === 'start_time') {
-          // Fast path: already RFC 3339 UTC with milliseconds, as the plugin sends it.
-          if (CANONICAL_TIME.test(v as string) && !Number.isNaN(Date.parse(v as string)) && toIso(Date.parse(v as string)) === v) {
-            row[i] = v as string;
+      case START_TIME: {
+        // Fast path: already RFC 3339 UTC with milliseconds, as the plugin sends it.
+        const s = v as string;
+        if (CANONICAL_TIME.test(s)) {
+          const ms = Date.parse(s);
+          if (!Number.isNaN(ms) && toIso(ms) === s) {
+            row[i] = s;
             break;
           }
-          const t = parseTimestamp(v as string);
-          if (t !== undefined && (t < MIN_TIME || t > MAX_TIME)) throw new BadRequestError('start_time', `${where}: start_time must be between the years 1000 and 9999`);
-          if (t === undefined) throw new BadRequestError('start_time', `${where}: start_time must be an RFC 3339 time (e.g. 2024-05-01T12:00:00.000Z), got "${cut(v as string, 40)}"`);
-          row[i] = toIso(t);
-        } else {
-          row[i] = 'maxLength' in f ? cut(v as string, f.maxLength) : (v as string);
-          if (f.sql.mysql === 'TEXT') row[i] = cutBytes(row[i] as string, TEXT_MAX_BYTES);
         }
+        const t = parseTimestamp(s);
+        if (t !== undefined && (t < MIN_TIME || t > MAX_TIME)) throw new BadRequestError('start_time', `${where}: start_time must be between the years 1000 and 9999`);
+        if (t === undefined) throw new BadRequestError('start_time', `${where}: start_time must be an RFC 3339 time (e.g. 2024-05-01T12:00:00.000Z), got "${cut(s, 40)}"`);
+        row[i] = toIso(t);
         break;
-      case 'object': {
+      }
+      case STRING: {
+        const s = f.maxLength !== undefined ? cut(v as string, f.maxLength) : (v as string);
+        row[i] = f.text ? cutBytes(s, TEXT_MAX_BYTES) : s;
+        break;
+      }
+      case OBJECT: {
         // ai_log: gateways often send it double-encoded as a string holding JSON.
         if (typeof v === 'string') {
           if (v.trim() === '') {
@@ -120,7 +139,7 @@ export function normalizeRecord(rec: unknown, where: string): Row {
         }
         break;
       }
-      case 'string-map':
+      case STRING_MAP:
         row[i] = JSON.stringify(v);
         break;
     }
