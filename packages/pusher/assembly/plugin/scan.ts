@@ -132,21 +132,36 @@ export class JsonScanner {
   }
 
   feed(ptr: usize, len: i32): void {
+    // The state lives in locals while the chunk is scanned (field accesses in a loop are much
+    // slower than locals) and is stored back before any sink call and at the end.
+    let inString = this.inString;
+    let escape = this.escape;
+    let unicodeLeft = this.unicodeLeft;
+    let capture = this.capture;
+    let strLen = this.strLen;
+    let inScalar = this.inScalar;
+    let scalarLen = this.scalarLen;
+    let depth = this.depth;
+    let expectKey = this.expectKey;
+    const strBuf = changetype<usize>(this.strBuf);
+    const scalarBuf = changetype<usize>(this.scalarBuf);
+    const isObject = changetype<usize>(this.isObject);
+    const keys = changetype<usize>(this.keys);
     let p = ptr;
     const end = ptr + <usize>len;
     while (p < end) {
-      if (this.inString) {
-        if (this.unicodeLeft > 0) { this.unicodeLeft--; p++; continue; }
-        if (this.escape) {
-          this.escape = false;
+      if (inString) {
+        if (unicodeLeft > 0) { unicodeLeft--; p++; continue; }
+        if (escape) {
+          escape = false;
           let b = load<u8>(p);
           p++;
-          if (b == 0x75) { this.unicodeLeft = 4; b = 0x3f; } // \uXXXX kept as '?'
+          if (b == 0x75) { unicodeLeft = 4; b = 0x3f; } // \uXXXX kept as '?'
           else if (b == 0x6e) b = 0x0a;
           else if (b == 0x74) b = 0x09;
-          if (this.capture != 0 && this.strLen < MAX_STRING) {
-            store<u8>(changetype<usize>(this.strBuf) + <usize>this.strLen, b);
-            this.strLen++;
+          if (capture != 0 && strLen < MAX_STRING) {
+            store<u8>(strBuf + <usize>strLen, b);
+            strLen++;
           }
           continue;
         }
@@ -157,87 +172,83 @@ export class JsonScanner {
           if (c == 0x22 || c == 0x5c) break;
           q++;
         }
-        if (this.capture != 0) {
-          const room = MAX_STRING - this.strLen;
+        if (capture != 0) {
+          const room = MAX_STRING - strLen;
           const n = <i32>(q - p) < room ? <i32>(q - p) : room;
           if (n > 0) {
-            memory.copy(changetype<usize>(this.strBuf) + <usize>this.strLen, p, <usize>n);
-            this.strLen += n;
+            memory.copy(strBuf + <usize>strLen, p, <usize>n);
+            strLen += n;
           }
         }
         p = q;
         if (p >= end) break;
         const c = load<u8>(p);
         p++;
-        if (c == 0x5c) { this.escape = true; continue; }
-        this.inString = false;
-        if (this.capture != 0) this.endString();
+        if (c == 0x5c) { escape = true; continue; }
+        inString = false;
+        if (capture == 1) {
+          store<i32>(keys + (<usize>depth << 2), keyIdOf(strBuf, strLen));
+        } else if (capture == 2) {
+          this.sink.onString(this, strBuf, strLen);
+        }
         continue;
       }
       const b = load<u8>(p);
       p++;
-      if (b == 0x20 || b == 0x0a || b == 0x0d || b == 0x09) { if (this.inScalar) this.endScalar(); continue; }
       if (b == 0x22) {
-        if (this.inScalar) this.endScalar();
-        this.inString = true;
-        this.strLen = 0;
-        this.capture = this.stringKind();
-        continue;
-      }
-      if (b == 0x7b || b == 0x5b) { // { [
-        if (this.inScalar) this.endScalar();
-        const d = this.depth + 1;
-        this.depth = d;
-        if (d <= MAX_DEPTH) {
-          unchecked(this.isObject[d] = b == 0x7b);
-          unchecked(this.keys[d] = KEY_OTHER);
+        if (inScalar) { inScalar = false; this.endScalar(scalarLen); scalarLen = 0; }
+        inString = true;
+        strLen = 0;
+        // What the string is: an object key (1), a value a sink wants (2), or neither (0).
+        capture = 0;
+        if (depth >= 1 && depth <= MAX_DEPTH) {
+          if (load<bool>(isObject + <usize>depth) && expectKey) capture = 1;
+          else if (this.sink.wantsString(this)) capture = 2;
         }
-        this.expectKey = b == 0x7b;
         continue;
       }
-      if (b == 0x7d || b == 0x5d) { // } ]
-        if (this.inScalar) this.endScalar();
-        if (this.depth > 0) this.depth--;
-        this.expectKey = false;
+      if (b == 0x20 || b == 0x0a || b == 0x0d || b == 0x09 || b == 0x3a || b == 0x2c ||
+          b == 0x7b || b == 0x5b || b == 0x7d || b == 0x5d) {
+        if (inScalar) { inScalar = false; this.endScalar(scalarLen); scalarLen = 0; }
+        if (b == 0x7b || b == 0x5b) { // { [
+          depth++;
+          this.depth = depth;
+          if (depth <= MAX_DEPTH) {
+            store<bool>(isObject + <usize>depth, b == 0x7b);
+            store<i32>(keys + (<usize>depth << 2), KEY_OTHER);
+          }
+          expectKey = b == 0x7b;
+        } else if (b == 0x7d || b == 0x5d) { // } ]
+          if (depth > 0) { depth--; this.depth = depth; }
+          expectKey = false;
+        } else if (b == 0x3a) {
+          expectKey = false;
+        } else if (b == 0x2c) {
+          expectKey = depth > 0 && depth <= MAX_DEPTH && load<bool>(isObject + <usize>depth);
+        }
         continue;
       }
-      if (b == 0x3a) { if (this.inScalar) this.endScalar(); this.expectKey = false; continue; }
-      if (b == 0x2c) {
-        if (this.inScalar) this.endScalar();
-        const d = this.depth;
-        this.expectKey = d > 0 && d <= MAX_DEPTH && unchecked(this.isObject[d]);
-        continue;
-      }
-      this.inScalar = true;
-      if (this.scalarLen < MAX_SCALAR) {
-        store<u8>(changetype<usize>(this.scalarBuf) + <usize>this.scalarLen, b);
-        this.scalarLen++;
+      inScalar = true;
+      if (scalarLen < MAX_SCALAR) {
+        store<u8>(scalarBuf + <usize>scalarLen, b);
+        scalarLen++;
       }
     }
+    this.inString = inString;
+    this.escape = escape;
+    this.unicodeLeft = unicodeLeft;
+    this.capture = capture;
+    this.strLen = strLen;
+    this.inScalar = inScalar;
+    this.scalarLen = scalarLen;
+    this.depth = depth;
+    this.expectKey = expectKey;
   }
 
-  /** What the string opening now is: 1 an object key, 2 a wanted value, 0 neither. */
-  private stringKind(): i32 {
+  /** A number, true, false or null of `n` bytes (in scalarBuf) completed. */
+  private endScalar(n: i32): void {
     const d = this.depth;
-    if (d < 1 || d > MAX_DEPTH) return 0;
-    if (unchecked(this.isObject[d]) && this.expectKey) return 1;
-    return this.sink.wantsString(this) ? 2 : 0;
-  }
-
-  private endString(): void {
-    const buf = changetype<usize>(this.strBuf);
-    if (this.capture == 1) {
-      unchecked(this.keys[this.depth] = keyIdOf(buf, this.strLen));
-      return;
-    }
-    this.sink.onString(this, buf, this.strLen);
-  }
-
-  private endScalar(): void {
-    this.inScalar = false;
-    const n = this.scalarLen;
-    this.scalarLen = 0;
-    if (this.depth < 1 || this.depth > MAX_DEPTH) return;
+    if (d < 1 || d > MAX_DEPTH) return;
     const first = unchecked(this.scalarBuf[0]);
     if (!((first >= 0x30 && first <= 0x39) || first == 0x2d)) return; // true/false/null
     this.sink.onNumber(this, changetype<usize>(this.scalarBuf), n);
@@ -252,19 +263,22 @@ export class SseScanner {
   constructor(public json: JsonScanner) {}
 
   feed(ptr: usize, len: i32): void {
+    let mode = this.mode;
+    let prefix = this.prefix;
+    const json = this.json;
     const end = ptr + <usize>len;
     let p = ptr;
     while (p < end) {
       const b = load<u8>(p);
       if (b == 0x0a || b == 0x0d) {
-        if (this.mode == 1) this.json.byte(0x0a);
-        else if (this.mode == 0 && this.prefix == 0) this.json.reset(); // blank line: event ends
-        this.mode = 0;
-        this.prefix = 0;
+        if (mode == 1) json.byte(0x0a);
+        else if (mode == 0 && prefix == 0) json.reset(); // blank line: event ends
+        mode = 0;
+        prefix = 0;
         p++;
         continue;
       }
-      if (this.mode != 0) {
+      if (mode != 0) {
         // The rest of the line: a data payload goes to the JSON scanner in one piece.
         let q = p + 1;
         while (q < end) {
@@ -272,24 +286,25 @@ export class SseScanner {
           if (c == 0x0a || c == 0x0d) break;
           q++;
         }
-        if (this.mode == 1) this.json.feed(p, <i32>(q - p));
+        if (mode == 1) json.feed(p, <i32>(q - p));
         p = q;
         continue;
       }
       // mode 0: match "data:"
-      const pre = this.prefix;
-      const want: u8 = pre == 0 ? 0x64 : pre == 1 ? 0x61 : pre == 2 ? 0x74 : pre == 3 ? 0x61 : 0x3a;
+      const want: u8 = prefix == 0 ? 0x64 : prefix == 1 ? 0x61 : prefix == 2 ? 0x74 : prefix == 3 ? 0x61 : 0x3a;
       if (b == want) {
-        this.prefix = pre + 1;
-        if (pre + 1 == 5) {
-          this.mode = 1;
-          if (this.json.depth == 0) this.json.reset();
+        prefix++;
+        if (prefix == 5) {
+          mode = 1;
+          if (json.depth == 0) json.reset();
         }
       } else {
-        this.mode = 2;
+        mode = 2;
       }
       p++;
     }
+    this.mode = mode;
+    this.prefix = prefix;
   }
 }
 
