@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Where the collector stores logs, resolved from MYSQL_DSN / DATABASE_URL / DATA_DIR. */
 export type DatabaseConfig =
@@ -30,7 +31,12 @@ export interface CollectorConfig {
   queryToken?: string;
   logLevel: string;
   shutdownTimeoutMs: number;
+  /** Directory of the built dashboard served at `/`. */
+  dashboardDir: string;
 }
+
+/** `packages/dashboard/dist` of this installation (the same relative place from `src/` and `dist/`). */
+export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/dist/', import.meta.url));
 
 /** A configuration value the collector cannot use; the CLI prints it and exits with code 2. */
 export class ConfigError extends Error {
@@ -63,6 +69,7 @@ export const OPTIONS: readonly Option[] = [
   { env: 'QUERY_TOKEN', flag: 'query-token', kind: 'string', doc: 'Bearer token required by every route that reads logs (unset: open)' },
   { env: 'LOG_LEVEL', flag: 'log-level', kind: 'level', def: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
   { env: 'SHUTDOWN_TIMEOUT_MS', flag: 'shutdown-timeout-ms', kind: 'int', def: '10000', doc: 'On SIGTERM, how long to keep draining the spool into the database' },
+  { env: 'DASHBOARD_DIR', flag: 'dashboard-dir', kind: 'string', doc: 'Directory of the built dashboard served at / (unset: packages/dashboard/dist of this installation)' },
 ];
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -230,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     queryToken: get.QUERY_TOKEN,
     logLevel: level,
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 0, 3_600_000),
+    dashboardDir: get.DASHBOARD_DIR ? resolve(get.DASHBOARD_DIR) : DEFAULT_DASHBOARD_DIR,
   };
   if (cfg.flushSize > cfg.maxBatchRows) throw new ConfigError(`FLUSH_SIZE (${cfg.flushSize}) must not exceed MAX_BATCH_ROWS (${cfg.maxBatchRows})`);
   if (values.help) cfg.help = true;

@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
+import { DEFAULT_DASHBOARD_DIR, type CollectorConfig } from '../config.js';
 import type { RoutePlugin } from '../context.js';
 
 /**
- * Where the built dashboard is: `DASHBOARD_DIR`, else `packages/dashboard/dist` of this
- * repository (the same relative place from `src/routes` and from `dist/routes`).
+ * Where the built dashboard is: the DASHBOARD_DIR setting (`--dashboard-dir`), else
+ * `packages/dashboard/dist` of this installation.
  */
-export function dashboardDir(): string {
-  return process.env.DASHBOARD_DIR || fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url));
+export function dashboardDir(config?: Pick<CollectorConfig, 'dashboardDir'>): string {
+  return config?.dashboardDir ?? DEFAULT_DASHBOARD_DIR;
 }
 
 /**
@@ -18,7 +18,7 @@ export function dashboardDir(): string {
  * page navigations with index.html (the SPA fallback), so no API route is ever shadowed.
  */
 export const dashboardRoutes: RoutePlugin = async (app, ctx) => {
-  const root = dashboardDir();
+  const root = dashboardDir(ctx.config);
   if (!existsSync(`${root}/index.html`)) {
     ctx.log.warn({ dir: root }, 'dashboard not built; run `npm run build` to serve it at /');
     app.get('/', async (_req, reply) =>
