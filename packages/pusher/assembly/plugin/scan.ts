@@ -84,6 +84,28 @@ export class ScanSink {
 
 const ONE_BYTE: usize = memory.data(1);
 
+// What each byte is outside strings: one table load instead of a chain of compares.
+const C_SCALAR: u8 = 0; // part of a number, true, false or null
+const C_SPACE: u8 = 1;
+const C_QUOTE: u8 = 2;
+const C_OPEN_OBJECT: u8 = 3;
+const C_OPEN_ARRAY: u8 = 4;
+const C_CLOSE: u8 = 5;
+const C_COLON: u8 = 6;
+const C_COMMA: u8 = 7;
+const BYTE_CLASS: usize = memory.data(256);
+store<u8>(BYTE_CLASS + 0x20, C_SPACE);
+store<u8>(BYTE_CLASS + 0x0a, C_SPACE);
+store<u8>(BYTE_CLASS + 0x0d, C_SPACE);
+store<u8>(BYTE_CLASS + 0x09, C_SPACE);
+store<u8>(BYTE_CLASS + 0x22, C_QUOTE);
+store<u8>(BYTE_CLASS + 0x7b, C_OPEN_OBJECT);
+store<u8>(BYTE_CLASS + 0x5b, C_OPEN_ARRAY);
+store<u8>(BYTE_CLASS + 0x7d, C_CLOSE);
+store<u8>(BYTE_CLASS + 0x5d, C_CLOSE);
+store<u8>(BYTE_CLASS + 0x3a, C_COLON);
+store<u8>(BYTE_CLASS + 0x2c, C_COMMA);
+
 export class JsonScanner {
   depth: i32 = 0;
   private isObject: StaticArray<bool> = new StaticArray<bool>(MAX_DEPTH + 1);
@@ -195,43 +217,54 @@ export class JsonScanner {
       }
       const b = load<u8>(p);
       p++;
-      if (b == 0x22) {
-        if (inScalar) { inScalar = false; this.endScalar(scalarLen); scalarLen = 0; }
-        inString = true;
-        strLen = 0;
-        // What the string is: an object key (1), a value a sink wants (2), or neither (0).
-        capture = 0;
-        if (depth >= 1 && depth <= MAX_DEPTH) {
-          if (load<bool>(isObject + <usize>depth) && expectKey) capture = 1;
-          else if (this.sink.wantsString(this)) capture = 2;
+      const cls = load<u8>(BYTE_CLASS + <usize>b);
+      if (cls == C_SCALAR) {
+        inScalar = true;
+        if (scalarLen < MAX_SCALAR) {
+          store<u8>(scalarBuf + <usize>scalarLen, b);
+          scalarLen++;
         }
         continue;
       }
-      if (b == 0x20 || b == 0x0a || b == 0x0d || b == 0x09 || b == 0x3a || b == 0x2c ||
-          b == 0x7b || b == 0x5b || b == 0x7d || b == 0x5d) {
-        if (inScalar) { inScalar = false; this.endScalar(scalarLen); scalarLen = 0; }
-        if (b == 0x7b || b == 0x5b) { // { [
+      if (inScalar) { inScalar = false; this.endScalar(scalarLen); scalarLen = 0; }
+      switch (cls) {
+        case C_QUOTE: {
+          inString = true;
+          strLen = 0;
+          // What the string is: an object key (1), a value a sink wants (2), or neither (0).
+          capture = 0;
+          if (depth >= 1 && depth <= MAX_DEPTH) {
+            if (load<bool>(isObject + <usize>depth) && expectKey) capture = 1;
+            else if (this.sink.wantsString(this)) capture = 2;
+          }
+          break;
+        }
+        case C_OPEN_OBJECT:
+        case C_OPEN_ARRAY: {
+          const obj = cls == C_OPEN_OBJECT;
           depth++;
           this.depth = depth;
           if (depth <= MAX_DEPTH) {
-            store<bool>(isObject + <usize>depth, b == 0x7b);
+            store<bool>(isObject + <usize>depth, obj);
             store<i32>(keys + (<usize>depth << 2), KEY_OTHER);
           }
-          expectKey = b == 0x7b;
-        } else if (b == 0x7d || b == 0x5d) { // } ]
+          expectKey = obj;
+          break;
+        }
+        case C_CLOSE: {
           if (depth > 0) { depth--; this.depth = depth; }
           expectKey = false;
-        } else if (b == 0x3a) {
-          expectKey = false;
-        } else if (b == 0x2c) {
-          expectKey = depth > 0 && depth <= MAX_DEPTH && load<bool>(isObject + <usize>depth);
+          break;
         }
-        continue;
-      }
-      inScalar = true;
-      if (scalarLen < MAX_SCALAR) {
-        store<u8>(scalarBuf + <usize>scalarLen, b);
-        scalarLen++;
+        case C_COLON: {
+          expectKey = false;
+          break;
+        }
+        case C_COMMA: {
+          expectKey = depth > 0 && depth <= MAX_DEPTH && load<bool>(isObject + <usize>depth);
+          break;
+        }
+        default: break; // white space
       }
     }
     this.inString = inString;
