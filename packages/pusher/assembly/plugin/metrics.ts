@@ -29,5 +29,12 @@ export class Metrics {
   addFailed(n: i32): void { this.failedTotal += n; incrementMetric(this.failed, n); }
   addRetried(n: i32): void { this.retriedTotal += n; incrementMetric(this.retried, n); }
   addDropped(n: i32): void { this.droppedTotal += n; incrementMetric(this.dropped, n); }
-  setQueued(n: i32): void { recordMetric(this.queued, <u64>n); }
+  private lastQueued: i32 = -1;
+
+  /** Sets the queued gauge; a value the gauge already holds costs no host call. */
+  setQueued(n: i32): void {
+    if (this.queued == 0xffffffff || n == this.lastQueued) return;
+    this.lastQueued = n;
+    recordMetric(this.queued, <u64>n);
+  }
 }
