@@ -12,6 +12,25 @@ export type Row = (string | number | null)[];
 
 const CANONICAL_TIME = /^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/** Days in each month of a common year. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * True for an RFC 3339 UTC time with milliseconds that names a real instant
+ * (`2024-05-01T12:00:00.123Z`, as the plugin sends it): such a value is stored as it is.
+ * Checked digit by digit, without building a Date; anything else takes parseTimestamp.
+ */
+function isCanonicalTime(s: string): boolean {
+  if (s.length !== 24 || !CANONICAL_TIME.test(s)) return false;
+  const d2 = (at: number) => (s.charCodeAt(at) - 48) * 10 + (s.charCodeAt(at + 1) - 48);
+  const year = d2(0) * 100 + d2(2);
+  const month = d2(5);
+  const day = d2(8);
+  if (month < 1 || month > 12 || day < 1 || d2(11) > 23 || d2(14) > 59 || d2(17) > 59) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : MONTH_DAYS[month - 1]);
+}
+
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   // One compiled validator for the process: compiling is the expensive part of Ajv.
@@ -99,12 +118,9 @@ export function normalizeRecord(rec: unknown, where: string): Row {
       case START_TIME: {
         // Fast path: already RFC 3339 UTC with milliseconds, as the plugin sends it.
         const s = v as string;
-        if (CANONICAL_TIME.test(s)) {
-          const ms = Date.parse(s);
-          if (!Number.isNaN(ms) && toIso(ms) === s) {
-            row[i] = s;
-            break;
-          }
+        if (isCanonicalTime(s)) {
+          row[i] = s;
+          break;
         }
         const t = parseTimestamp(s);
         if (t !== undefined && (t < MIN_TIME || t > MAX_TIME)) throw new BadRequestError('start_time', `${where}: start_time must be between the years 1000 and 9999`);

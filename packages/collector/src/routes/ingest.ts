@@ -66,7 +66,9 @@ export function createIngestHandler(ctx: CollectorContext): IngestHandler {
 
   function answer(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
     if (res.destroyed) return;
-    const h: Record<string, string | number> = { ...headers, 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) };
+    // A flat [name, value, ...] list: headers and body leave in one socket write.
+    const h: string[] = ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(body))];
+    if (headers) for (const k in headers) h.push(k, headers[k]);
     res.writeHead(status, h);
     res.end(body);
     metrics.countIngest(status);
