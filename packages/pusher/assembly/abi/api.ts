@@ -56,8 +56,8 @@ export function getBufferBytes(bufferType: u32, start: u32, maxSize: u32): Array
 
 /**
  * Reads up to maxSize bytes of a buffer from `start` without copying them: returns their size,
- * or -1 when the buffer is not available. The bytes are at returnedPtr() until the caller
- * frees them with dropReturnedBuffer(), before the next host call that returns data.
+ * or -1 when the buffer is not available. The bytes are at returnedPtr() (read it before the
+ * next host call that returns data) until the caller hands that address to releaseBytes().
  */
 export function readBufferBytes(bufferType: u32, start: u32, maxSize: u32): i32 {
   const st = host.proxy_get_buffer_bytes(bufferType, start, maxSize, returnDataPtr(), returnSizePtr());
@@ -65,7 +65,12 @@ export function readBufferBytes(bufferType: u32, start: u32, maxSize: u32): i32 
   return returnedPtr() == 0 ? 0 : returnedSize();
 }
 
-export { returnedPtr, dropReturnedBuffer } from "./memory";
+export { returnedPtr } from "./memory";
+
+/** Frees a block read with readBufferBytes (its returnedPtr()). */
+export function releaseBytes(ptr: usize): void {
+  if (ptr != 0) heap.free(ptr);
+}
 
 /** The returned block as a string, freeing it; null when it is empty. */
 function takeReturnedString(emptyIsNull: bool): string | null {

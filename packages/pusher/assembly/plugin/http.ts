@@ -4,8 +4,8 @@
 import { HttpContext } from "../abi/context";
 import { Action, BufferType, MapType } from "../abi/types";
 import {
-  HeaderPair, dropReturnedBuffer, getHeaderKey, getHeaderPairs, getHeaderValues, getPropertyIntAt, getPropertyStringAt, headerKey,
-  nowMillis, propertyPath, readBufferBytes, returnedPtr,
+  HeaderPair, getHeaderKey, getHeaderPairs, getHeaderValues, getPropertyIntAt, getPropertyStringAt, headerKey,
+  nowMillis, propertyPath, readBufferBytes, releaseBytes, returnedPtr,
 } from "../abi/api";
 import * as F from "./fields.generated";
 import { PluginConfig } from "./config";
@@ -164,7 +164,7 @@ export class PusherHttp extends HttpContext {
       } else if (this.respJson !== null) {
         this.respJson!.feed(ptr, len);
       }
-      dropReturnedBuffer();
+      releaseBytes(ptr);
     }
   }
 
