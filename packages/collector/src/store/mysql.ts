@@ -7,6 +7,9 @@ import type { DatabaseConfig } from '../config.js';
 import type { SqlReader } from './sql-reader.js';
 import { BatchRejectedError, POSITIONS_TABLE, type CommitPosition, type LogStore } from './types.js';
 
+/** Characters mysql.escape rewrites in a string; a string without any is just quoted (the same literal). */
+const NEEDS_ESCAPE = /[\0\b\t\n\r\x1a"'\\]/;
+
 /**
  * Errors about a row's content: SQLSTATE class 22 (data exception: too long, out of range, bad
  * value) and 23 (integrity constraint, CHECK included), and MySQL's CHECK constraint violation
@@ -152,7 +155,7 @@ export class MysqlStore implements LogStore {
         v = v.slice(0, 10) + ' ' + v.slice(11, this.startTimeMs ? 23 : 19);
       }
       if (k > 0) s += ',';
-      s += v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : mysql.escape(v);
+      s += v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : NEEDS_ESCAPE.test(v) ? mysql.escape(v) : `'${v}'`;
     }
     return s + ')';
   }
