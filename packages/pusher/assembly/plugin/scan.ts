@@ -198,7 +198,9 @@ export class JsonScanner {
           const room = MAX_STRING - strLen;
           const n = <i32>(q - p) < room ? <i32>(q - p) : room;
           if (n > 0) {
-            memory.copy(strBuf + <usize>strLen, p, <usize>n);
+            // Keys and wanted values are short: a byte loop beats a bulk copy call.
+            const dst = strBuf + <usize>strLen;
+            for (let i = 0; i < n; i++) store<u8>(dst + <usize>i, load<u8>(p + <usize>i));
             strLen += n;
           }
         }
