@@ -194,7 +194,9 @@ test('with the collector down or answering 500, every request succeeds, memory s
   t.after(() => new Promise<void>((r) => { broken.closeAllConnections(); broken.close(() => r()); }));
   const brokenUrl = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`;
 
-  const config = { batch_size: 10, max_pending_records: 30, max_in_flight: 1, max_retries: 1, retry_backoff_ms: 50, timeout_ms: 1000 };
+  // A long backoff keeps failed batches held while traffic continues, so the pending bound is
+  // reached however slowly a busy machine runs the requests (drops do not depend on timing).
+  const config = { batch_size: 10, max_pending_records: 30, max_in_flight: 1, max_retries: 1, retry_backoff_ms: 3000, timeout_ms: 1000 };
   for (const [label, url] of [['down', `http://127.0.0.1:${deadPort}`], ['500', brokenUrl]] as const) {
     const gw = await gateway(t, llm, url, config, 'warn');
     const vm = gw.host.plugins[0];
@@ -206,7 +208,11 @@ test('with the collector down or answering 500, every request succeeds, memory s
       assert.ok(queued <= 30, `${label}: ${queued} records held, bound is 30`);
     }
     assert.ok(statuses.every((s) => s === 200), `${label}: every proxied request succeeded`);
-    await new Promise((r) => setTimeout(r, 400));
+    // Wait for the held batches' retries to fail (backoff 3 s ± 50 %), bounded.
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && (vm.metricsSnapshot()['db_log_pusher.records_failed']?.value ?? 0) === 0) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const m = vm.metricsSnapshot();
     const dropped = m['db_log_pusher.records_dropped'].value;
     const failed = m['db_log_pusher.records_failed'].value;
