@@ -40,8 +40,12 @@ const cacheKey = (segment: number, offset: number) => segment * 4_294_967_296 + 
 
 const O_DSYNC: number | undefined = fs.constants.O_DSYNC;
 
-/** Writes (each a group of requests) that may be in flight at once. */
-const MAX_WRITES_IN_FLIGHT = 4;
+/**
+ * Writes (each a group of requests) that may be in flight at once. Two keep one sync's latency
+ * from stalling the next group; more split a busy stream into many small synced writes, each
+ * costing a thread-pool hop and a journal commit, for no more throughput.
+ */
+const MAX_WRITES_IN_FLIGHT = 2;
 
 interface Flight {
   start: number;
