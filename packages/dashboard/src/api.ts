@@ -4,6 +4,9 @@
  * answers 401; the page then asks for the token once and keeps it in localStorage.
  */
 
+// The /stats answer's shapes come from the collector, which computes it (types only).
+import type { GroupKey, Kpis, Metrics, StatsResult } from '@db-log-pusher/collector/stats-types';
+
 const TOKEN_KEY = 'db-log-pusher.query-token';
 
 export class UnauthorizedError extends Error {
@@ -67,40 +70,8 @@ export async function getJson<T>(path: 'stats' | 'query', params: Params, signal
 
 // ---- shapes of the answers (see packages/collector/README.md) -----------------------------------
 
-export interface Metrics {
-  requests: number;
-  errors: number;
-  errors_5xx: number;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  bytes_received: number;
-  bytes_sent: number;
-  duration_avg: number | null;
-  duration_p50: number | null;
-  duration_p95: number | null;
-  duration_p99: number | null;
-}
-
-export interface Kpis extends Metrics {
-  pv: number;
-  uv: number;
-  fallback_count: number;
-  error_rate: number;
-}
-
-export type GroupKey = string | number | null;
-
-export interface StatsAnswer {
-  status: string;
-  group_by: string | null;
-  interval: string | null;
-  interval_seconds: number | null;
-  kpis?: Kpis;
-  groups?: (Metrics & { key: GroupKey })[];
-  timestamps?: number[];
-  series?: { key: GroupKey; values: Record<keyof Metrics, (number | null)[]> }[];
-}
+export type { GroupKey, Kpis, Metrics };
+export type StatsAnswer = StatsResult;
 
 export type LogRecord = Record<string, unknown> & { id?: number };
 
