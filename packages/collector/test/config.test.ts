@@ -89,11 +89,13 @@ test('the CLI: --help lists every option with its default; bad config exits with
   assert.equal(badFlag.status, 2);
 });
 
-test("the README's configuration table matches the code", async () => {
+test("the READMEs' configuration tables match the code (the package's and the repository's)", async () => {
   const { readFileSync } = await import('node:fs');
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  for (const o of OPTIONS) {
-    const row = `| \`${o.env}\` | \`--${o.flag}\` | ${o.def !== undefined ? '`' + o.def + '`' : '—'} |`;
-    assert.ok(readme.includes(row), `README row for ${o.env}: ${row}`);
+  for (const url of [new URL('../README.md', import.meta.url), new URL('../../../README.md', import.meta.url)]) {
+    const readme = readFileSync(url, 'utf8');
+    for (const o of OPTIONS) {
+      const row = `| \`${o.env}\` | \`--${o.flag}\` | ${o.def !== undefined ? '`' + o.def + '`' : '—'} |`;
+      assert.ok(readme.includes(row), `${url.pathname}: row for ${o.env}: ${row}`);
+    }
   }
 });
