@@ -29,7 +29,10 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down: draining the spool into the database');
     collector.close().then(
-      () => process.exit(0),
+      () => {
+        log.info({ signal }, 'stopped');
+        process.exit(0);
+      },
       (e) => {
         log.error({ err: e }, 'shutdown failed');
         process.exit(1);
