@@ -137,26 +137,22 @@ export function smallRecord(id: string, extra: Partial<AccessLogRecord> = {}): R
 
 export async function post(url: string, body: string, type = 'application/json', headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
   const r = await fetch(url, { method: 'POST', headers: { 'content-type': type, ...headers }, body });
-  const text = await r.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: r.status, json, headers: r.headers };
+  return { status: r.status, json: await jsonOrText(r), headers: r.headers };
 }
 
 export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
   const r = await fetch(url, { headers });
+  return { status: r.status, json: await jsonOrText(r) };
+}
+
+/** The body parsed as JSON, or its text when it is not JSON (error pages, `ok`). */
+async function jsonOrText(r: Response): Promise<unknown> {
   const text = await r.text();
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    json = text;
+    return text;
   }
-  return { status: r.status, json };
 }
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 50): Promise<T> {
