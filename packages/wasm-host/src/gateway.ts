@@ -317,8 +317,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         stream.responseData(c, false);
       });
       r.on('end', () => {
-        const t = new HeaderMap();
-        for (let i = 0; i < r.rawTrailers.length; i += 2) t.add(r.rawTrailers[i].toLowerCase(), r.rawTrailers[i + 1]);
+        const t = trailerMap(r.rawTrailers);
         if (t.size > 0) stream.responseTrailersIn(t);
         else stream.responseData(new Uint8Array(), true);
       });
@@ -357,8 +356,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         stream.requestData(c, false);
       });
       req.on('end', () => {
-        const t = new HeaderMap();
-        for (let i = 0; i < req.rawTrailers.length; i += 2) t.add(req.rawTrailers[i].toLowerCase(), req.rawTrailers[i + 1]);
+        const t = trailerMap(req.rawTrailers);
         if (t.size > 0) stream.requestTrailersIn(t);
         else stream.requestData(new Uint8Array(), true);
       });
@@ -397,4 +395,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     return closing;
   };
   return { url, host, close };
+}
+
+/** Node's flat [name, value, …] trailer list as a header map with lower-case names. */
+function trailerMap(raw: string[]): HeaderMap {
+  const t = new HeaderMap();
+  for (let i = 0; i < raw.length; i += 2) t.add(raw[i].toLowerCase(), raw[i + 1]);
+  return t;
 }
