@@ -2,7 +2,9 @@
 //   1. the database's own limit: the same rows as 1000-row multi-row INSERTs straight through mysql2;
 //   2. batched NDJSON ingest through a real collector child process;
 //   3. one JSON object per request (how the reference plugin posts), through the same collector.
-// Rates are persisted rows per second (from the first request until the last row is in the table).
+// Rates are persisted rows per second (from the first request until the last row is in the table);
+// each phase starts from an empty table.
+// It runs the built collector (packages/collector/dist), as `npm start` does; `npm run bench` builds first.
 // Needs MariaDB/MySQL: BENCH_MYSQL_URL or TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,14 +14,15 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { Pool } from 'undici';
 import { SEED_FIELDS, SEED_TABLE_SQL_PATH } from '@db-log-pusher/schema';
+import { runKeepAliveLoad } from './keepalive-load.js';
 
 const BASE_URL = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
 const DB_SECONDS = Number(process.env.BENCH_DB_SECONDS ?? 8);
 const NDJSON_RECORDS = Number(process.env.BENCH_NDJSON_RECORDS ?? 200_000);
 const SINGLE_RECORDS = Number(process.env.BENCH_SINGLE_RECORDS ?? 200_000);
 const NDJSON_BATCH = 1000;
-const SINGLE_CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const SINGLE_PIPELINING = Number(process.env.BENCH_PIPELINING ?? 4);
+// Like a gateway fleet's connection pools: many keep-alive connections, one request in flight each.
+const SINGLE_CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
 const TIME_LIMIT_MS = 60_000;
 
 const u = new URL(BASE_URL);
@@ -102,7 +105,7 @@ async function main() {
 
     // --- the collector ------------------------------------------------------------------------
     const cred = server.password ? `${server.user}:${server.password}` : server.user;
-    child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', new URL('../packages/collector/src/cli.ts', import.meta.url).pathname], {
+    child = spawn(process.execPath, [new URL('../packages/collector/dist/cli.js', import.meta.url).pathname], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', MYSQL_DSN: `${cred}@tcp(${server.host}:${server.port})/${dbName}?charset=utf8mb4&parseTime=True&loc=Local` },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -121,6 +124,12 @@ async function main() {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       return m ? Number(m[1]) * 1024 : 0;
     };
+    /** CPU seconds (user + system, all threads) the collector process has used so far. */
+    const clockTicks = 100; // USER_HZ on Linux
+    const collectorCpu = () => {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(f[11]) + Number(f[12])) / clockTicks; // utime, stime
+    };
     const counter = await mysql.createConnection({ ...server, database: dbName });
     // Progress by MAX(id) (cheap), then one exact COUNT once the ids say everything is in.
     const maxId = async () => {
@@ -132,7 +141,10 @@ async function main() {
       return Number((r as { n: number }[])[0].n);
     };
     let maxIdBefore = 0;
+    // Every phase starts from an empty table, as the database limit did: a table that already
+    // holds the earlier phases' rows makes each index insert dearer and would tilt the comparison.
     const markStart = async () => {
+      await counter.query('TRUNCATE TABLE access_logs');
       maxIdBefore = await maxId();
     };
 
@@ -180,24 +192,19 @@ async function main() {
     await ndPool.close();
 
     // --- 3. one object per request --------------------------------------------------------------
-    const singlePool = new Pool(url, { connections: SINGLE_CONNECTIONS, pipelining: SINGLE_PIPELINING });
-    const singleRate = await measure(`one object per request (${SINGLE_CONNECTIONS} connections x pipelining ${SINGLE_PIPELINING})`, SINGLE_RECORDS, async (deadline) => {
-      let next = 0;
-      let sent = 0;
-      const worker = async () => {
-        while (next < SINGLE_RECORDS && Date.now() < deadline) {
-          const i = next++;
-          const body = `${template[0]}bench-s-${i}${template[1]}`;
-          const r = await singlePool.request({ path: '/ingest', method: 'POST', headers: { 'content-type': 'application/json' }, body });
-          await r.body.text();
-          if (r.statusCode !== 200) throw new Error(`ingest answered ${r.statusCode}`);
-          sent++;
-        }
-      };
-      await Promise.all(Array.from({ length: SINGLE_CONNECTIONS * SINGLE_PIPELINING }, worker));
-      return sent;
+    const cpuBefore = collectorCpu();
+    const genBefore = process.cpuUsage();
+    let singleSent = 0;
+    const singleRate = await measure(`one object per request (${SINGLE_CONNECTIONS} keep-alive connections, one request in flight on each)`, SINGLE_RECORDS, async (deadline) => {
+      const r = await runKeepAliveLoad({ url, path: '/ingest', contentType: 'application/json', connections: SINGLE_CONNECTIONS, total: SINGLE_RECORDS, deadline, body: (i) => `${template[0]}bench-s-${i}${template[1]}` });
+      if (r.firstFailure) throw new Error(`ingest answered ${r.firstFailure}`);
+      singleSent = r.ok;
+      return r.ok;
     });
-    await singlePool.close();
+    const collectorUsPerRecord = ((collectorCpu() - cpuBefore) * 1e6) / singleSent;
+    const gen = process.cpuUsage(genBefore);
+    const generatorUsPerRecord = (gen.user + gen.system) / singleSent;
+    console.log(`  CPU per record: collector ${collectorUsPerRecord.toFixed(0)} µs, load generator ${generatorUsPerRecord.toFixed(0)} µs`);
     const rss = peakRss();
 
     // --- context: the same load generator against a server that only answers 200 --------------
@@ -205,25 +212,19 @@ async function main() {
     // is the ceiling the generator itself reaches here, for reading the figure above.
     const echo = spawn(
       process.execPath,
-      ['-e', "require('http').createServer((q,r)=>{q.resume();q.on('end',()=>{r.writeHead(200,{'content-type':'application/json'});r.end('{\"status\":\"success\",\"accepted\":1}')})}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})"],
+      ['-e', "require('http').createServer((q,r)=>{q.resume();q.on('end',()=>{const b='{\"status\":\"success\",\"accepted\":1}';r.writeHead(200,{'content-type':'application/json','content-length':b.length});r.end(b)})}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})"],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const echoPort = await new Promise<number>((resolve) => echo.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
-    const echoPool = new Pool(`http://127.0.0.1:${echoPort}`, { connections: SINGLE_CONNECTIONS, pipelining: SINGLE_PIPELINING });
-    const echoN = Math.min(SINGLE_RECORDS, 100_000);
-    let echoNext = 0;
-    const e0 = performance.now();
-    await Promise.all(
-      Array.from({ length: SINGLE_CONNECTIONS * SINGLE_PIPELINING }, async () => {
-        while (echoNext < echoN) {
-          const i = echoNext++;
-          const r = await echoPool.request({ path: '/ingest', method: 'POST', headers: { 'content-type': 'application/json' }, body: `${template[0]}echo-${i}${template[1]}` });
-          await r.body.text();
-        }
-      }),
-    );
-    const echoRate = echoN / ((performance.now() - e0) / 1000);
-    await echoPool.close();
+    const echoLoad = await runKeepAliveLoad({
+      url: `http://127.0.0.1:${echoPort}`,
+      path: '/ingest',
+      contentType: 'application/json',
+      connections: SINGLE_CONNECTIONS,
+      total: Math.min(SINGLE_RECORDS, 100_000),
+      body: (i) => `${template[0]}echo-${i}${template[1]}`,
+    });
+    const echoRate = echoLoad.ok / echoLoad.seconds;
     echo.kill();
     console.log(`load generator ceiling (same requests to a bare node:http server that only answers): ${fmt(echoRate)} requests/s`);
     await counter.end();
