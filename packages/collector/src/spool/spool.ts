@@ -243,8 +243,11 @@ export class Spool {
       const batch = this.queue;
       this.queue = [];
       this.queuedBytes = 0;
-      const buf = batch.length === 1 ? batch[0].frame : Buffer.concat(batch.map((w) => w.frame));
-      const flight: Flight = { start: this.reservedOff, end: this.reservedOff + buf.length, batch, done: false };
+      // One positional writev of the frames as they are: no copy into one large buffer.
+      const frames = batch.map((w) => w.frame);
+      let bytes = 0;
+      for (const f of frames) bytes += f.length;
+      const flight: Flight = { start: this.reservedOff, end: this.reservedOff + bytes, batch, done: false };
       const start = this.reservedOff;
       this.reservedOff = flight.end;
       this.flights.push(flight);
@@ -254,8 +257,8 @@ export class Spool {
         flight.done = true;
         this.settle();
       };
-      fs.write(fd, buf, 0, buf.length, start, (err, written) => {
-        if (err || written !== buf.length) return finish(err ?? new Error(`short spool write (${written} of ${buf.length} bytes)`));
+      fs.writev(fd, frames, start, (err, written) => {
+        if (err || written !== bytes) return finish(err ?? new Error(`short spool write (${written} of ${bytes} bytes)`));
         if (O_DSYNC) finish();
         else fs.fdatasync(fd, finish); // platforms without O_DSYNC
       });
