@@ -76,6 +76,31 @@ function record(i: number): Record<string, unknown> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Busy and total jiffies of the whole machine, from /proc/stat. */
+function cpuTimes(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - f[4], total }; // minus idle and iowait
+}
+
+/**
+ * Waits (at most 60 s) until the machine has been nearly idle for a second: the database keeps
+ * purging and flushing pages after a heavy phase, and that work would count against the next.
+ */
+async function settle(): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const a = cpuTimes();
+    await sleep(1000);
+    const b = cpuTimes();
+    const busy = (b.busy - a.busy) / Math.max(1, b.total - a.total);
+    if (busy < 0.1 || Date.now() - t0 > 60_000) {
+      if (Date.now() - t0 > 1500) console.log(`  (waited ${((Date.now() - t0) / 1000).toFixed(0)} s for the machine to settle; ${(busy * 100).toFixed(0)}% busy)`);
+      return;
+    }
+  }
+}
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main() {
@@ -96,6 +121,7 @@ async function main() {
     const conn = await mysql.createConnection({ ...server, database: dbName, timezone: 'Z' });
     let dbRows = 0;
     let n = 0;
+    await settle();
     const t0 = performance.now();
     while (performance.now() - t0 < DB_SECONDS * 1000) {
       const rows = Array.from({ length: 1000 }, () => toRow({ ...pool[n % 20], request_id: `db-${n++}` }));
@@ -148,6 +174,7 @@ async function main() {
     // holds the earlier phases' rows makes each index insert dearer and would tilt the comparison.
     const markStart = async () => {
       await counter.query('TRUNCATE TABLE access_logs');
+      await settle();
       maxIdBefore = await maxId();
     };
 
