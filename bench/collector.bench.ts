@@ -7,7 +7,7 @@
 // It runs the built collector (packages/collector/dist), as `npm start` does; `npm run bench` builds first.
 // Needs MariaDB/MySQL: BENCH_MYSQL_URL or TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -134,7 +134,9 @@ async function main() {
 
     // --- the collector ------------------------------------------------------------------------
     const cred = server.password ? `${server.user}:${server.password}` : server.user;
-    child = spawn(process.execPath, [new URL('../packages/collector/dist/cli.js', import.meta.url).pathname], {
+    const cli = new URL('../packages/collector/dist/cli.js', import.meta.url).pathname;
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build, or npm run bench, which builds)`);
+    child = spawn(process.execPath, [cli], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', MYSQL_DSN: `${cred}@tcp(${server.host}:${server.port})/${dbName}?charset=utf8mb4&parseTime=True&loc=Local` },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
