@@ -101,6 +101,7 @@ async function settle(): Promise<void> {
     }
   }
 }
+
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main() {

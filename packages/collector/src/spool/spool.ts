@@ -241,12 +241,11 @@ export class Spool {
         this.rotate();
       }
       const batch = this.queue;
+      const bytes = this.queuedBytes;
       this.queue = [];
       this.queuedBytes = 0;
       // One positional writev of the frames as they are: no copy into one large buffer.
       const frames = batch.map((w) => w.frame);
-      let bytes = 0;
-      for (const f of frames) bytes += f.length;
       const flight: Flight = { start: this.reservedOff, end: this.reservedOff + bytes, batch, done: false };
       const start = this.reservedOff;
       this.reservedOff = flight.end;
