@@ -36,9 +36,8 @@ export async function buildApp(config: CollectorConfig, opts: BuildOptions = {})
   const log = opts.logger ?? pino({ level: config.logLevel, base: { service: 'log-collector' } });
   const spool = Spool.open(join(config.dataDir, 'spool'), { maxBytes: config.spoolMaxBytes, segmentBytes: opts.spoolSegmentBytes, log });
   const store = createStore(config.database, log);
-  let drainer: Drainer | undefined;
-  const metrics = createMetrics(() => ({ pendingRecords: spool.unreadRecords + (drainer?.inFlight ?? 0), spoolBytes: spool.pendingBytes }));
-  drainer = new Drainer(spool, store, { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxBatchRows: config.maxBatchRows, rejectedFile: join(config.dataDir, 'rejected.ndjson') }, metrics, log);
+  const metrics = createMetrics(() => ({ pendingRecords: spool.pendingRecords, spoolBytes: spool.pendingBytes }));
+  const drainer = new Drainer(spool, store, { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxBatchRows: config.maxBatchRows, rejectedFile: join(config.dataDir, 'rejected.ndjson') }, metrics, log);
   const ctx = {
     config,
     store,
@@ -87,7 +86,7 @@ export async function buildApp(config: CollectorConfig, opts: BuildOptions = {})
   await registerRoutes(app, ctx);
 
   app.addHook('onReady', async () => {
-    drainer!.start();
+    drainer.start();
     log.info({ db: describeDatabase(config.database), spool: spool.id, dataDir: config.dataDir }, 'collector ready');
   });
   app.addHook('preClose', (done) => {
@@ -95,7 +94,7 @@ export async function buildApp(config: CollectorConfig, opts: BuildOptions = {})
     done();
   });
   app.addHook('onClose', async () => {
-    await drainer!.stop(config.shutdownTimeoutMs);
+    await drainer.stop(config.shutdownTimeoutMs);
     const left = spool.pendingBytes;
     if (left > 0) log.warn({ spoolBytes: left }, 'stopping with records still in the spool; they are written on the next start');
     await spool.close();

@@ -35,8 +35,6 @@ const MAX_BACKOFF_MS = 10_000;
 export class Drainer {
   /** The database answered the last operation. */
   dbReady = false;
-  /** Records read from the spool and being written (for the pending gauge). */
-  inFlight = 0;
   private positioned = false;
   private stopping = false;
   private drainDeadline = Infinity;
@@ -136,7 +134,6 @@ export class Drainer {
   private async writeOne(): Promise<void> {
     const cur = this.ahead ?? (await this.take());
     this.ahead = undefined;
-    this.inFlight = cur.batch.rows.length;
     const end = this.metrics.dbWriteSeconds.startTimer();
     const writing = cur.write({ spoolId: this.spool.id, ...cur.batch.end });
     writing.catch(() => undefined); // handled below; avoids an unhandled rejection while we prepare
@@ -144,7 +141,6 @@ export class Drainer {
     if (this.spool.backlog || this.spool.unreadRecords >= this.opts.maxBatchRows) {
       try {
         this.ahead = await this.take();
-        this.inFlight += this.ahead.batch.rows.length;
       } catch (e) {
         await writing.catch(() => undefined);
         throw e;
@@ -162,11 +158,9 @@ export class Drainer {
       setAside = await this.store.writeRowsSettingAside(cur.batch.rows, { spoolId: this.spool.id, ...cur.batch.end }, (rows, reason) => this.setAside(rows, reason));
       this.metrics.recordsSetAside.inc(setAside);
       this.positioned = false;
-      this.inFlight = cur.batch.rows.length;
     }
     end();
     this.spool.commit(cur.batch.end);
-    this.inFlight -= cur.batch.rows.length;
     this.metrics.batchRows.observe(cur.batch.rows.length);
     this.metrics.recordsWritten.inc(cur.batch.rows.length - setAside);
     this.markOk();
@@ -203,7 +197,6 @@ export class Drainer {
   private onError(e: Error): void {
     this.metrics.dbErrors.inc();
     this.ahead = undefined;
-    this.inFlight = 0;
     this.dbReady = false;
     // Resume from what the database says is committed: the failed batch may or may not be in.
     this.positioned = false;

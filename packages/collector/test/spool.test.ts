@@ -67,6 +67,49 @@ test('after a restart, replay starts at the committed position; a torn tail is d
   }
 });
 
+test('pending records: appended since start until committed, a lost acknowledgement included', async () => {
+  const dir = tempDir();
+  try {
+    const s1 = Spool.open(dir, { maxBytes: 1 << 30, log });
+    s1.rewind(null);
+    const rows = (from: number, n: number) => Array.from({ length: n }, (_, k) => row(from + k) as never);
+    await s1.append(rows(0, 10));
+    await s1.append(rows(10, 20));
+    await s1.append(rows(30, 30));
+    assert.equal(s1.pendingRecords, 60);
+    const a = await s1.readBatch(25); // whole frames: 10 + 20
+    const b = await s1.readBatch(25); // 30
+    assert.deepEqual([a.rows.length, b.rows.length], [30, 30]);
+    assert.equal(s1.pendingRecords, 60, 'read is not committed');
+    s1.commit(a.end);
+    assert.equal(s1.pendingRecords, 30);
+    // b's commit reached the database but its answer was lost: the database's position says so.
+    s1.rewind(b.end);
+    assert.equal(s1.pendingRecords, 0);
+    await s1.append(rows(60, 5));
+    const c = await s1.readBatch(100);
+    // c failed: the reader goes back to the committed position and c stays pending.
+    s1.rewind(b.end);
+    assert.equal(s1.pendingRecords, 5);
+    const again = await s1.readBatch(100);
+    assert.deepEqual(again, c);
+    await s1.close();
+    // A restart: the uncommitted frame is a backlog from before start, not counted; new appends are.
+    const s2 = Spool.open(dir, { maxBytes: 1 << 30, log });
+    s2.rewind(b.end);
+    assert.equal(s2.backlog, true);
+    await s2.append(rows(70, 3));
+    assert.equal(s2.pendingRecords, 3);
+    const d = await s2.readBatch(100);
+    assert.deepEqual(d.rows.map((r) => r[1]), ['r-60', 'r-61', 'r-62', 'r-63', 'r-64', 'r-70', 'r-71', 'r-72']);
+    s2.commit(d.end);
+    assert.equal(s2.pendingRecords, 0);
+    await s2.close();
+  } finally {
+    removeDir(dir);
+  }
+});
+
 test('the bound: past SPOOL_MAX_BYTES appends fail without writing', async () => {
   const dir = tempDir();
   try {

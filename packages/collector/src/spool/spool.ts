@@ -17,6 +17,13 @@ export interface SpoolBatch {
   end: SpoolPosition;
 }
 
+/** A batch handed to the reader and not yet known to be committed. */
+interface Handed {
+  end: SpoolPosition;
+  /** Its rows appended since this process started (the ones pendingRecords counts). */
+  fresh: number;
+}
+
 /** The spool would grow past SPOOL_MAX_BYTES. */
 export class SpoolFullError extends Error {
   override name = 'SpoolFullError';
@@ -118,6 +125,13 @@ export class Spool {
   unreadSince: number | null = null;
   /** Set when the reader is behind for a reason other than fresh appends (restart, rewind). */
   backlog = false;
+  /** The first segment this process writes: frames from here on were appended since start. */
+  private readonly firstSegment: number;
+  /** Records made durable since start, and those of them known to be committed to the database. */
+  private appendedRecords = 0;
+  private committedRecords = 0;
+  /** Batches read since the last known commit, in order. */
+  private handed: Handed[] = [];
 
   private constructor(dir: string, id: string, opts: SpoolOptions, existing: number[], lockPath: string) {
     this.dir = dir;
@@ -130,6 +144,7 @@ export class Spool {
     this.segments = [...existing];
     this.writeSeg = (existing.at(-1) ?? 0) + 1;
     this.writeFd = this.createSegment(this.writeSeg);
+    this.firstSegment = this.writeSeg;
     const first = { segment: this.segments[0], offset: 0 };
     this.readPos = first;
     this.committed = first;
@@ -175,6 +190,15 @@ export class Spool {
     this.segments.push(n);
     this.sizes.set(n, 0);
     return fd;
+  }
+
+  /**
+   * Records appended since start and not yet known to be committed to the database, whether
+   * waiting, being written or being retried. A backlog found in the spool at start is not
+   * counted (frames do not say how many records they hold); pendingBytes covers it.
+   */
+  get pendingRecords(): number {
+    return this.appendedRecords - this.committedRecords;
   }
 
   /** Bytes appended and not yet committed to the database. */
@@ -293,6 +317,7 @@ export class Spool {
       this.sizes.set(this.writeSeg, this.writeOff);
       if (this.unreadSince === null) this.unreadSince = Date.now();
       this.unreadRecords += records;
+      this.appendedRecords += records;
       for (const l of this.listeners) l();
     }
     if (this.broken && this.flights.length === 0) {
@@ -346,6 +371,10 @@ export class Spool {
     let p = pos ?? { segment: this.segments[0], offset: 0 };
     // A position in a segment already deleted means everything before the oldest segment is committed.
     if (!this.sizes.has(p.segment)) p = p.segment < this.segments[0] ? { segment: this.segments[0], offset: 0 } : p;
+    // Batches up to the database's position went in even if their acknowledgement was lost;
+    // the rest are read again.
+    this.countCommitted(p);
+    this.handed = [];
     this.readPos = { ...p };
     this.committed = { ...p };
     this.backlog = this.hasUnread();
@@ -380,6 +409,7 @@ export class Spool {
    */
   async readBatch(maxRows: number): Promise<SpoolBatch> {
     const rows: Row[] = [];
+    let fresh = 0;
     // Records durable from here on are "new" for the flush timer.
     this.unreadRecords = 0;
     this.unreadSince = null;
@@ -392,6 +422,7 @@ export class Spool {
         // Fresh frames come from memory: no read and no second JSON parse.
         this.uncache(p.segment, p.offset);
         for (const r of cached.rows) rows.push(r);
+        fresh += cached.rows.length;
         this.readPos = { segment: p.segment, offset: p.offset + cached.size };
         continue;
       }
@@ -408,6 +439,7 @@ export class Spool {
           this.uncache(p.segment, p.offset + off);
           const part = JSON.parse(f.payload.toString('utf8')) as Row[];
           for (const r of part) rows.push(r);
+          if (p.segment >= this.firstSegment) fresh += part.length;
           off += f.size;
           continue;
         }
@@ -433,14 +465,21 @@ export class Spool {
     if (next.offset === 0 && next.segment > this.readPos.segment && this.readPos.segment !== this.writeSeg) this.readPos = next;
     // What is left behind the batch is due at once: it has waited at least as long as the batch.
     this.backlog = this.hasUnread();
-    return { rows, end: { ...this.readPos } };
+    const end = { ...this.readPos };
+    this.handed.push({ end, fresh });
+    return { rows, end: { ...end } };
   }
 
   /** Records that everything before `pos` is in the database; deletes wholly committed segments. */
   commit(pos: SpoolPosition): void {
+    this.countCommitted(pos);
     this.committed = { ...pos };
     this.refused = false;
     this.deleteBefore(pos.segment);
+  }
+
+  private countCommitted(pos: SpoolPosition): void {
+    while (this.handed.length > 0 && cmp(this.handed[0].end, pos) <= 0) this.committedRecords += this.handed.shift()!.fresh;
   }
 
   private deleteBefore(segment: number): void {
