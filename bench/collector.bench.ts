@@ -104,9 +104,26 @@ async function settle(): Promise<void> {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/**
+ * How fast the shared host runs right now: microseconds for one JSON.parse of the bench record on
+ * one thread. Every figure below scales with it, and it moves by a factor of two between days.
+ */
+function hostSpeed(): number {
+  const text = JSON.stringify(record(1));
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 500) {
+    for (let i = 0; i < 1000; i++) JSON.parse(text);
+    n += 1000;
+  }
+  return ((performance.now() - t0) * 1000) / n;
+}
+const speedLine = () => `host speed: one JSON.parse of the record takes ${hostSpeed().toFixed(1)} µs on one thread (lower is faster)`;
+
 async function main() {
   // The machine is shared: say how busy it was, since every figure below depends on it.
   console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores)`);
+  console.log(speedLine());
   const admin = await mysql.createConnection({ ...server, multipleStatements: true });
   await admin.query(`CREATE DATABASE ${dbName} DEFAULT CHARACTER SET utf8mb4`);
   await admin.query(`USE ${dbName}`);
@@ -275,6 +292,7 @@ async function main() {
     console.log(`one-object-per-request / load generator ceiling: ${(singleRate / echoRate).toFixed(2)}`);
     console.log(`collector peak RSS: ${(rss / 1024 / 1024).toFixed(0)} MiB`);
     console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(speedLine());
   } finally {
     if (child && child.exitCode === null) {
       child.kill('SIGTERM');
