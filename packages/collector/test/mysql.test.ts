@@ -215,6 +215,8 @@ test("a row the user's table refuses (a CHECK constraint) is set aside; the rest
     assert.match(aside[0].reason, /chk_code|CONSTRAINT/i);
     const m = await (await fetch(`${c.url}/metrics`)).text();
     assert.match(m, /^log_collector_records_set_aside_total 1$/m);
+    // Set aside is settled too: nothing is left pending.
+    await waitFor('nothing pending', async () => /^log_collector_pending_records 0$/m.test(await (await fetch(`${c!.url}/metrics`)).text()), 10_000);
   } finally {
     await c?.close();
     await db.drop();
