@@ -51,6 +51,19 @@ test("the seed's table, a Go-format MYSQL_DSN: all three body forms read back un
           assert.deepEqual(log[f.name], want, `field ${f.name} of ${rec.request_id}`);
         }
       }
+      // Strings are sent as quoted literals: every character that escaping treats specially, alone
+      // and mixed, reads back exactly (as stored, and through /query).
+      const tricky = ['a"b', '"{\\"k\\": 1}"', "it's", 'back\\slash', 'nul\u0000x', 'line\nbreak\r\n', 'tab\tb\bs', 'ctrl-z\u001a', '\'\\"\u0000;--', '中文 😀 "q"'];
+      for (const [k, v] of tricky.entries()) {
+        assert.equal((await post(`${c.url}/ingest`, JSON.stringify(smallRecord(`esc-${k}`, { user_agent: v, path: `/p"${k}"` })))).status, 200);
+      }
+      for (const [k, v] of tricky.entries()) {
+        const log = await queryOne(c, `esc-${k}`);
+        assert.equal(log.user_agent, v, `user_agent ${JSON.stringify(v)}`);
+        assert.equal(log.path, `/p"${k}"`);
+        const [row] = await db.rows<{ ua: string }>('SELECT user_agent AS ua FROM access_logs WHERE request_id = ?', [`esc-${k}`]);
+        assert.equal(row.ua, v, `stored user_agent ${JSON.stringify(v)}`);
+      }
       // Milliseconds on the seed's DATETIME are cut, never rounded into the next second.
       assert.equal((await post(`${c.url}/ingest`, JSON.stringify(smallRecord('ms-1', { start_time: '2024-05-01T12:00:59.999Z' })))).status, 200);
       assert.equal((await queryOne(c, 'ms-1')).start_time, '2024-05-01T12:00:59.000Z');

@@ -7,8 +7,12 @@ import type { DatabaseConfig } from '../config.js';
 import type { SqlReader } from './sql-reader.js';
 import { BatchRejectedError, POSITIONS_TABLE, type CommitPosition, type LogStore } from './types.js';
 
-/** Characters mysql.escape rewrites in a string; a string without any is just quoted (the same literal). */
-const NEEDS_ESCAPE = /[\0\b\t\n\r\x1a"'\\]/;
+/**
+ * Characters a string goes through mysql.escape for; a string without any is just put in single
+ * quotes, which reads back the same. `"` is left out: it is plain text inside single quotes
+ * (whatever the sql_mode), and JSON text such as ai_log is full of it.
+ */
+const NEEDS_ESCAPE = /[\0\b\t\n\r\x1a'\\]/;
 
 /**
  * Errors about a row's content: SQLSTATE class 22 (data exception: too long, out of range, bad
