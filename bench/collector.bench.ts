@@ -1,7 +1,8 @@
 // Collector throughput into MariaDB with the seed's table, measured side by side in one run:
 //   1. the database's own limit: the same rows as 1000-row multi-row INSERTs straight through mysql2;
 //   2. batched NDJSON ingest through a real collector child process;
-//   3. one JSON object per request (how the reference plugin posts), through the same collector.
+//   3. one JSON object per request (how the reference plugin posts), through the same collector,
+//      from wrk when Debian's wrk is installed (BENCH_GENERATOR=wrk|node), else from Node.
 // Rates are persisted rows per second (from the first request until the last row is in the table);
 // each phase starts from an empty table.
 // It runs the built collector (packages/collector/dist), as `npm start` does; `npm run bench` builds first.
@@ -15,6 +16,7 @@ import mysql from 'mysql2/promise';
 import { Pool } from 'undici';
 import { SEED_FIELDS, SEED_TABLE_SQL_PATH } from '@db-log-pusher/schema';
 import { runKeepAliveLoad } from './keepalive-load.js';
+import { runWrkLoad, wrkAvailable } from './wrk-load.js';
 
 const BASE_URL = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
 const DB_SECONDS = Number(process.env.BENCH_DB_SECONDS ?? 8);
@@ -26,6 +28,12 @@ const SINGLE_RUNS = Math.max(1, Number(process.env.BENCH_SINGLE_RUNS ?? 3));
 const NDJSON_BATCH = 1000;
 // Like a gateway fleet's connection pools: many keep-alive connections, one request in flight each.
 const SINGLE_CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
+// Debian's wrk when installed (less CPU taken from the collector and MariaDB), else the Node
+// generator in keepalive-load.ts. wrk runs for BENCH_SINGLE_SECONDS, the Node one sends
+// BENCH_SINGLE_RECORDS.
+const GENERATOR = process.env.BENCH_GENERATOR ?? (wrkAvailable() ? 'wrk' : 'node');
+if (GENERATOR !== 'wrk' && GENERATOR !== 'node') throw new Error(`BENCH_GENERATOR must be wrk or node, not ${GENERATOR}`);
+const SINGLE_SECONDS = Number(process.env.BENCH_SINGLE_SECONDS ?? 15);
 const TIME_LIMIT_MS = 60_000;
 
 const u = new URL(BASE_URL);
@@ -212,12 +220,27 @@ async function main() {
       console.log(
         `${name}: ${fmt(rate)} persisted records/s (${fmt(persisted)} of ${fmt(sent)} sent${sent < total ? ', time-bounded' : ''}; sending took ${((sentAt - start) / 1000).toFixed(1)} s, all persisted after ${secs.toFixed(1)} s)`,
       );
-      if (persisted !== sent) console.log(`  WARNING: ${sent - persisted} acknowledged records not persisted in time`);
+      // wrk stops with requests in flight: the collector may have acknowledged (and so persists)
+      // up to one per connection more than wrk counted.
+      if (persisted < sent) console.log(`  WARNING: ${sent - persisted} acknowledged records not persisted in time`);
+      else if (persisted > sent + (GENERATOR === 'wrk' ? SINGLE_CONNECTIONS : 0)) console.log(`  WARNING: ${persisted - sent} more rows than acknowledged records`);
       return rate;
     }
 
     // Bodies are cut from a template so the load generator spends little CPU of its own.
     const template = JSON.stringify({ ...record(0), request_id: '\u0000' }).split('\\u0000');
+
+    /** One object per request to `base` with the chosen generator; ids are `${tag}-${n}`. */
+    async function drive(base: string, tag: string, total: number, deadline = Infinity, seconds = SINGLE_SECONDS) {
+      const conns = SINGLE_CONNECTIONS;
+      if (GENERATOR === 'wrk') {
+        return runWrkLoad({ url: base, path: '/ingest', contentType: 'application/json', connections: conns, seconds, prefix: template[0], suffix: template[1], tag });
+      }
+      const before = process.cpuUsage();
+      const r = await runKeepAliveLoad({ url: base, path: '/ingest', contentType: 'application/json', connections: conns, total, deadline, body: (i) => `${template[0]}${tag}-${i}${template[1]}` });
+      const cpu = process.cpuUsage(before);
+      return { ...r, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    }
 
     // --- 2. batched NDJSON ---------------------------------------------------------------------
     const ndPool = new Pool(url, { connections: 4, pipelining: 1 });
@@ -243,22 +266,23 @@ async function main() {
 
     // --- 3. one object per request --------------------------------------------------------------
     const singleRates: number[] = [];
+    const how = GENERATOR === 'wrk' ? `wrk for ${SINGLE_SECONDS} s` : 'Node generator';
     for (let run = 1; run <= SINGLE_RUNS; run++) {
       const cpuBefore = collectorCpu();
-      const genBefore = process.cpuUsage();
       let singleSent = 0;
-      const name = `one object per request, run ${run} of ${SINGLE_RUNS} (${SINGLE_CONNECTIONS} keep-alive connections, one request in flight on each)`;
+      let genCpu = 0;
+      const name = `one object per request, run ${run} of ${SINGLE_RUNS} (${how}, ${SINGLE_CONNECTIONS} keep-alive connections, one request in flight on each)`;
       singleRates.push(
-        await measure(name, SINGLE_RECORDS, async (deadline) => {
-          const r = await runKeepAliveLoad({ url, path: '/ingest', contentType: 'application/json', connections: SINGLE_CONNECTIONS, total: SINGLE_RECORDS, deadline, body: (i) => `${template[0]}bench-s${run}-${i}${template[1]}` });
+        await measure(name, GENERATOR === 'wrk' ? Infinity : SINGLE_RECORDS, async (deadline) => {
+          const r = await drive(url, `bench-s${run}`, SINGLE_RECORDS, deadline);
           if (r.firstFailure) throw new Error(`ingest answered ${r.firstFailure}`);
           singleSent = r.ok;
+          genCpu = r.cpuSeconds;
           return r.ok;
         }),
       );
       const collectorUs = ((collectorCpu() - cpuBefore) * 1e6) / singleSent;
-      const gen = process.cpuUsage(genBefore);
-      console.log(`  CPU per record: collector ${collectorUs.toFixed(0)} µs, load generator ${((gen.user + gen.system) / singleSent).toFixed(0)} µs; load average ${loadavg()[0].toFixed(2)}`);
+      console.log(`  CPU per record: collector ${collectorUs.toFixed(0)} µs, load generator ${((genCpu * 1e6) / singleSent).toFixed(0)} µs; load average ${loadavg()[0].toFixed(2)}`);
     }
     const sorted = [...singleRates].sort((a, b) => a - b);
     const singleRate = sorted[Math.floor(sorted.length / 2)];
@@ -273,17 +297,10 @@ async function main() {
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const echoPort = await new Promise<number>((resolve) => echo.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
-    const echoLoad = await runKeepAliveLoad({
-      url: `http://127.0.0.1:${echoPort}`,
-      path: '/ingest',
-      contentType: 'application/json',
-      connections: SINGLE_CONNECTIONS,
-      total: Math.min(SINGLE_RECORDS, 100_000),
-      body: (i) => `${template[0]}echo-${i}${template[1]}`,
-    });
+    const echoLoad = await drive(`http://127.0.0.1:${echoPort}`, 'echo', Math.min(SINGLE_RECORDS, 100_000), Infinity, 5);
     const echoRate = echoLoad.ok / echoLoad.seconds;
     echo.kill();
-    console.log(`load generator ceiling (same requests to a bare node:http server that only answers): ${fmt(echoRate)} requests/s`);
+    console.log(`load generator ceiling (${how.replace(/ for \d+ s/, '')}, same requests to a bare node:http server that only answers): ${fmt(echoRate)} requests/s`);
     await counter.end();
 
     console.log('');

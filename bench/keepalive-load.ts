@@ -3,7 +3,8 @@
 // body. Written by hand because on a shared 2-core machine the generator's CPU is taken from the
 // server under test: undici and autocannon spend about 35 and 25 µs of CPU per request here,
 // this about 14, since it writes each request as one string and reads only the status line and
-// Content-Length of the answers (the servers it drives always send one).
+// Content-Length of the answers (the servers it drives always send one). Debian's wrk spends
+// about a fifth less again; the collector bench uses it when installed (bench/wrk-load.ts).
 import net from 'node:net';
 
 export interface KeepAliveLoad {
