@@ -1,12 +1,12 @@
 // Durability: a database outage through a TCP proxy we control, and SIGKILL of the real CLI during
 // ingest. Every acknowledged record must end up stored exactly once.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { startCollector } from '../src/index.js';
-import { createTestDatabase, getJson, mysqlUrlOrSkip, post, removeDir, smallRecord, spawnCollector, tempDir, testConfig, waitFor } from './helpers.js';
+import { startCollector, type RunningCollector } from '../src/index.js';
+import { createTestDatabase, getJson, mysqlUrlOrSkip, post, removeDir, smallRecord, spawnCollector, tempDir, testConfig, waitFor, type TestDatabase } from './helpers.js';
 
 /** A TCP proxy to MariaDB that can be cut (open connections dropped, new ones refused) and restored. */
 async function startProxy(targetHost: string, targetPort: number) {
@@ -100,14 +100,31 @@ function loadGenerator(urlOf: () => string, prefix: string, workers = 4) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('a database outage during steady ingest: every acknowledged record stored exactly once', async (t) => {
+type Proxy = Awaited<ReturnType<typeof startProxy>>;
+
+/**
+ * Runs `body` against a collector whose MariaDB connection goes through a proxy the test
+ * controls (skipped without TEST_MYSQL_URL), then tears everything down.
+ */
+async function withProxiedCollector(t: TestContext, env: Record<string, string>, body: (s: { c: RunningCollector; db: TestDatabase; proxy: Proxy }) => Promise<void>) {
   const url = mysqlUrlOrSkip(t);
   if (!url) return;
   const db = await createTestDatabase(url);
   const proxy = await startProxy(db.host, db.port);
   const dir = tempDir();
-  const c = await startCollector(testConfig(dir, { MYSQL_DSN: `${db.user}${db.password ? ':' + db.password : ''}@tcp(127.0.0.1:${proxy.port})/${db.name}?timeout=2s`, FLUSH_INTERVAL_MS: '100' }));
+  const c = await startCollector(testConfig(dir, { MYSQL_DSN: `${db.user}${db.password ? ':' + db.password : ''}@tcp(127.0.0.1:${proxy.port})/${db.name}?timeout=2s`, ...env }));
   try {
+    await body({ c, db, proxy });
+  } finally {
+    await c.close();
+    await proxy.close();
+    await db.drop();
+    removeDir(dir);
+  }
+}
+
+test('a database outage during steady ingest: every acknowledged record stored exactly once', (t) =>
+  withProxiedCollector(t, { FLUSH_INTERVAL_MS: '100' }, async ({ c, db, proxy }) => {
     const load = loadGenerator(() => c.url, 'outage');
     await sleep(1000);
     proxy.cut();
@@ -140,13 +157,8 @@ test('a database outage during steady ingest: every acknowledged record stored e
     const missing = [...load.acked].filter((id) => !stored.has(id));
     assert.deepEqual(missing, [], 'no acknowledged record lost');
     assert.equal(stored.size, total, 'nothing unacknowledged appeared');
-  } finally {
-    await c.close();
-    await proxy.close();
-    await db.drop();
-    removeDir(dir);
-  }
-});
+  }),
+);
 
 /** The value of log_collector_pending_records. */
 async function pendingRecords(base: string): Promise<number> {
@@ -155,23 +167,15 @@ async function pendingRecords(base: string): Promise<number> {
   return Number(m[1]);
 }
 
-test('the pending-records gauge counts every accepted record not yet in the database, through an outage and its backlog', async (t) => {
-  const url = mysqlUrlOrSkip(t);
-  if (!url) return;
-  const db = await createTestDatabase(url);
-  const proxy = await startProxy(db.host, db.port);
-  const dir = tempDir();
-  const c = await startCollector(
-    testConfig(dir, { MYSQL_DSN: `${db.user}${db.password ? ':' + db.password : ''}@tcp(127.0.0.1:${proxy.port})/${db.name}?timeout=2s`, FLUSH_INTERVAL_MS: '50', MAX_BATCH_ROWS: '200' }),
-  );
-  const stored = async () => (await db.rows<{ n: number }>("SELECT COUNT(*) AS n FROM access_logs WHERE request_id LIKE 'gauge-%'"))[0].n;
-  const send = async (from: number, requests: number) => {
-    for (let k = from; k < from + requests; k++) {
-      const body = Array.from({ length: 100 }, (_, i) => JSON.stringify(smallRecord(`gauge-${k}-${i}`))).join('\n');
-      assert.equal((await post(`${c.url}/ingest`, body, 'application/x-ndjson')).status, 200);
-    }
-  };
-  try {
+test('the pending-records gauge counts every accepted record not yet in the database, through an outage and its backlog', (t) =>
+  withProxiedCollector(t, { FLUSH_INTERVAL_MS: '50', MAX_BATCH_ROWS: '200' }, async ({ c, db, proxy }) => {
+    const stored = async () => (await db.rows<{ n: number }>("SELECT COUNT(*) AS n FROM access_logs WHERE request_id LIKE 'gauge-%'"))[0].n;
+    const send = async (from: number, requests: number) => {
+      for (let k = from; k < from + requests; k++) {
+        const body = Array.from({ length: 100 }, (_, i) => JSON.stringify(smallRecord(`gauge-${k}-${i}`))).join('\n');
+        assert.equal((await post(`${c.url}/ingest`, body, 'application/x-ndjson')).status, 200);
+      }
+    };
     await send(0, 3);
     await waitFor('the first 300 stored', async () => (await stored()) === 300);
     await waitFor('nothing pending', async () => (await pendingRecords(c.url)) === 0);
@@ -195,23 +199,12 @@ test('the pending-records gauge counts every accepted record not yet in the data
       await sleep(20);
     }
     assert.ok(checks > 0);
-  } finally {
-    await c.close();
-    await proxy.close();
-    await db.drop();
-    removeDir(dir);
-  }
-});
+  }),
+);
 
-test('a lost COMMIT acknowledgement: the batch is not written twice', async (t) => {
-  const url = mysqlUrlOrSkip(t);
-  if (!url) return;
-  const db = await createTestDatabase(url);
-  const proxy = await startProxy(db.host, db.port);
-  const dir = tempDir();
-  const c = await startCollector(testConfig(dir, { MYSQL_DSN: `${db.user}${db.password ? ':' + db.password : ''}@tcp(127.0.0.1:${proxy.port})/${db.name}?timeout=2s`, FLUSH_INTERVAL_MS: '50' }));
-  const count = async (id: string) => (await db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM access_logs WHERE request_id = ?', [id]))[0].n;
-  try {
+test('a lost COMMIT acknowledgement: the batch is not written twice', (t) =>
+  withProxiedCollector(t, { FLUSH_INTERVAL_MS: '50' }, async ({ c, db, proxy }) => {
+    const count = async (id: string) => (await db.rows<{ n: number }>('SELECT COUNT(*) AS n FROM access_logs WHERE request_id = ?', [id]))[0].n;
     assert.equal((await post(`${c.url}/ingest`, JSON.stringify(smallRecord('ack-a')))).status, 200);
     await waitFor('ack-a stored', async () => (await count('ack-a')) === 1);
     proxy.loseNextCommitAck();
@@ -227,13 +220,8 @@ test('a lost COMMIT acknowledgement: the batch is not written twice', async (t) 
     assert.equal(await count('ack-b1'), 1);
     assert.equal(await count('ack-b2'), 1);
     assert.equal(await count('ack-a'), 1);
-  } finally {
-    await c.close();
-    await proxy.close();
-    await db.drop();
-    removeDir(dir);
-  }
-});
+  }),
+);
 
 async function crashRun(env: Record<string, string>, countIn: (dir: string) => Promise<Map<string, number>>, prefix: string) {
   const dir = tempDir();
