@@ -75,10 +75,9 @@ export const OPTIONS: readonly Option[] = [
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 export function helpText(): string {
-  const rows = OPTIONS.map((o) => {
-    const left = `  --${o.flag} <${o.env}>`;
-    return `${left.padEnd(46)} ${o.doc}${o.def !== undefined ? ` (default ${o.def})` : ''}`;
-  });
+  const lefts = [...OPTIONS.map((o) => `  --${o.flag} <${o.env}>`), '  -h, --help'];
+  const width = Math.max(...lefts.map((l) => l.length)) + 2;
+  const rows = OPTIONS.map((o, i) => `${lefts[i].padEnd(width)}${o.doc}${o.def !== undefined ? ` (default ${o.def})` : ''}`);
   return [
     'log-collector: durable access-log collector (ingest, query API, metrics)',
     '',
@@ -87,7 +86,7 @@ export function helpText(): string {
     'Every option is also read from the environment variable in <>; flags win.',
     '',
     ...rows,
-    '  -h, --help                                     Show this help',
+    `${lefts[lefts.length - 1].padEnd(width)}Show this help`,
     '',
     'Without MYSQL_DSN or DATABASE_URL the logs go to an embedded SQLite file under DATA_DIR.',
   ].join('\n');

@@ -82,6 +82,9 @@ test('the CLI: --help lists every option with its default; bad config exits with
     assert.ok(help.stdout.includes(o.env), o.env);
   }
   assert.match(help.stdout, /--flush-size <FLUSH_SIZE>.*\(default 50\)/);
+  // Every description starts in the same column, however long the option.
+  const columns = new Set(help.stdout.split('\n').filter((l) => l.startsWith('  -')).map((l) => /^\s+-\S.*?\S\s{2,}\S/.exec(l)![0].length - 1));
+  assert.equal(columns.size, 1, `descriptions start in columns ${[...columns].join(', ')}`);
   const bad = run([], { PORT: 'x' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /log-collector: PORT must be a whole number/);
