@@ -232,12 +232,10 @@ async function main() {
 
     /** One object per request to `base` with the chosen generator; ids are `${tag}-${n}`. */
     async function drive(base: string, tag: string, total: number, deadline = Infinity, seconds = SINGLE_SECONDS) {
-      const conns = SINGLE_CONNECTIONS;
-      if (GENERATOR === 'wrk') {
-        return runWrkLoad({ url: base, path: '/ingest', contentType: 'application/json', connections: conns, seconds, prefix: template[0], suffix: template[1], tag });
-      }
+      const load = { url: base, path: '/ingest', contentType: 'application/json', connections: SINGLE_CONNECTIONS };
+      if (GENERATOR === 'wrk') return runWrkLoad({ ...load, seconds, prefix: template[0], suffix: template[1], tag });
       const before = process.cpuUsage();
-      const r = await runKeepAliveLoad({ url: base, path: '/ingest', contentType: 'application/json', connections: conns, total, deadline, body: (i) => `${template[0]}${tag}-${i}${template[1]}` });
+      const r = await runKeepAliveLoad({ ...load, total, deadline, body: (i) => `${template[0]}${tag}-${i}${template[1]}` });
       const cpu = process.cpuUsage(before);
       return { ...r, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
     }
@@ -266,7 +264,8 @@ async function main() {
 
     // --- 3. one object per request --------------------------------------------------------------
     const singleRates: number[] = [];
-    const how = GENERATOR === 'wrk' ? `wrk for ${SINGLE_SECONDS} s` : 'Node generator';
+    const generatorName = GENERATOR === 'wrk' ? 'wrk' : 'Node generator';
+    const how = GENERATOR === 'wrk' ? `wrk for ${SINGLE_SECONDS} s` : generatorName;
     for (let run = 1; run <= SINGLE_RUNS; run++) {
       const cpuBefore = collectorCpu();
       let singleSent = 0;
@@ -300,7 +299,7 @@ async function main() {
     const echoLoad = await drive(`http://127.0.0.1:${echoPort}`, 'echo', Math.min(SINGLE_RECORDS, 100_000), Infinity, 5);
     const echoRate = echoLoad.ok / echoLoad.seconds;
     echo.kill();
-    console.log(`load generator ceiling (${how.replace(/ for \d+ s/, '')}, same requests to a bare node:http server that only answers): ${fmt(echoRate)} requests/s`);
+    console.log(`load generator ceiling (${generatorName}, same requests to a bare node:http server that only answers): ${fmt(echoRate)} requests/s`);
     await counter.end();
 
     console.log('');
