@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { readManifests, readKustomization, render, type Manifest } from './kustomize.ts';
-import { WASM_PLUGIN_SCHEMA } from './higress-wasmplugin-crd.ts';
+import { readManifests, readKustomization, render, type Manifest } from './kustomize.js';
+import { WASM_PLUGIN_SCHEMA } from './higress-wasmplugin-crd.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const K8S = join(ROOT, 'deploy/kubernetes');
