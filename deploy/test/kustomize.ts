@@ -85,6 +85,7 @@ export function render(dir: string): Manifest[] {
   const out: Manifest[] = [];
   for (const r of k.resources ?? []) {
     const p = join(dir, r);
+    if (statSync(p).isDirectory() && readKustomization(p).kind === 'Component') throw new Error(`${p}: a Component belongs in components, not resources`);
     out.push(...(statSync(p).isDirectory() ? render(p) : readManifests(p)));
   }
   for (const c of k.components ?? []) {
