@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { readManifests, readKustomization, render, type Manifest } from './kustomize.js';
 import { WASM_PLUGIN_SCHEMA } from './higress-wasmplugin-crd.js';
+import { validateStrictly } from './unknown-fields.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const K8S = join(ROOT, 'deploy/kubernetes');
@@ -60,21 +61,31 @@ test('the kustomization renders the collector without a Secret', () => {
   assert.match(readme, /kubectl -n higress-system create secret generic log-collector /);
 });
 
-test('every rendered object is valid against the Kubernetes API schemas', async () => {
+async function model(m: Manifest): Promise<{ validate(): void }> {
+  const [group, version] = m.apiVersion.includes('/') ? m.apiVersion.split('/') : [undefined, m.apiVersion];
+  const models = await import(`kubernetes-models/${group ? `${group}/` : ''}${version}`);
+  const Model = models[m.kind];
+  assert.ok(Model, `kubernetes-models has no ${m.apiVersion} ${m.kind}`);
+  return new Model(structuredClone(m));
+}
+
+test('every rendered object is valid against the Kubernetes API schemas, with no unknown field', async () => {
   for (const m of [...base, ...drain]) {
-    const [group, version] = m.apiVersion.includes('/') ? m.apiVersion.split('/') : [undefined, m.apiVersion];
-    const models = await import(`kubernetes-models/${group ? `${group}/` : ''}${version}`);
-    const Model = models[m.kind];
-    assert.ok(Model, `kubernetes-models has no ${m.apiVersion} ${m.kind}`);
-    assert.doesNotThrow(() => new Model(m).validate(), `${m.kind} ${m.metadata.name}`);
+    let unknown: string[] = [];
+    const object = await model(m);
+    assert.doesNotThrow(() => (unknown = validateStrictly(object)), `${m.kind} ${m.metadata.name}`);
+    assert.deepEqual(unknown, [], `${m.kind} ${m.metadata.name}: unknown fields`);
   }
 });
 
-test('the schema check catches a wrong field type', async () => {
-  const { StatefulSet } = await import('kubernetes-models/apps/v1');
+test('the schema check catches a wrong field type and a misspelt field', async () => {
   const broken = structuredClone(statefulSet);
   broken.spec.replicas = 'two';
-  assert.throws(() => new StatefulSet(broken as any).validate(), /replicas/);
+  const wrongType = await model(broken);
+  assert.throws(() => validateStrictly(wrongType), /replicas/);
+  const misspelt = structuredClone(statefulSet);
+  misspelt.spec.template.spec.containers[0].readinesProbe = misspelt.spec.template.spec.containers[0].readinessProbe;
+  assert.deepEqual(validateStrictly(await model(misspelt)), ['spec.template.spec.containers[0].readinesProbe']);
 });
 
 test('the StatefulSet is governed by a headless Service selecting its pods', () => {
