@@ -252,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 100, 3_600_000),
     dashboardDir: get.DASHBOARD_DIR ? resolve(get.DASHBOARD_DIR) : DEFAULT_DASHBOARD_DIR,
   };
+  if (cfg.ingestPort !== undefined && cfg.ingestPort !== 0 && cfg.ingestPort === cfg.port) throw new ConfigError(`INGEST_PORT (${cfg.ingestPort}) must differ from PORT; leave it unset to serve ingest on PORT`);
   if (cfg.flushSize > cfg.maxBatchRows) throw new ConfigError(`FLUSH_SIZE (${cfg.flushSize}) must not exceed MAX_BATCH_ROWS (${cfg.maxBatchRows})`);
   if (values.help) cfg.help = true;
   return cfg;
