@@ -14,7 +14,14 @@ async function drain(config: CollectorConfig): Promise<void> {
       abort.abort();
     });
   }
-  const { written, leftBytes } = await drainSpool(config, log, abort.signal);
+  let result;
+  try {
+    result = await drainSpool(config, log, abort.signal);
+  } catch (e) {
+    log.error({ err: (e as Error).message }, 'cannot drain');
+    process.exit(1);
+  }
+  const { written, leftBytes } = result;
   if (leftBytes > 0) {
     log.error({ written, spoolBytes: leftBytes }, 'the spool is not empty');
     process.exit(1);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { describeDatabase, type CollectorConfig } from './config.js';
@@ -22,8 +23,11 @@ export interface DrainResult {
  * `signal` aborts it (what is left stays in the spool).
  */
 export async function drainSpool(config: CollectorConfig, log: Logger, signal?: AbortSignal): Promise<DrainResult> {
+  const dir = join(config.dataDir, 'spool');
+  // A mistyped directory must not pass for an empty spool.
+  if (!existsSync(join(dir, 'spool-id'))) throw new Error(`no spool under ${config.dataDir} (expected ${join(dir, 'spool-id')})`);
   // Opening takes the spool's lock: a collector still running on this directory is refused.
-  const spool = Spool.open(join(config.dataDir, 'spool'), { maxBytes: config.spoolMaxBytes, log });
+  const spool = Spool.open(dir, { maxBytes: config.spoolMaxBytes, log });
   const store = createStore(config.database, log);
   const metrics = createMetrics(() => ({ pendingRecords: spool.pendingRecords, spoolBytes: spool.pendingBytes, databaseUp: drainer.dbReady }));
   const drainer = new Drainer(spool, store, { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxBatchRows: config.maxBatchRows, rejectedFile: join(config.dataDir, 'rejected.ndjson') }, metrics, log);

@@ -62,6 +62,10 @@ test('drain empties a spool written by another collector into MariaDB: nothing l
     const rows = await db.rows<{ request_id: string }>("SELECT request_id FROM access_logs WHERE request_id LIKE 'drain-%'");
     assert.deepEqual(new Set(rows.map((r) => r.request_id)), new Set(ids(0, 400)));
 
+    const mistyped = await runDrain(['--data-dir', `${dir}-nowhere`, '--mysql-dsn', db.goDsn]);
+    assert.equal(mistyped.code, 1);
+    assert.match(mistyped.out, /no spool under/);
+
     const again = await runDrain(['--data-dir', dir, '--mysql-dsn', db.goDsn]);
     assert.equal(again.code, 0, again.out);
     assert.match(again.out, /"written":0\b/);
