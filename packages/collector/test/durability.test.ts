@@ -7,62 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startCollector, type RunningCollector } from '../src/index.js';
 import { createTestDatabase, getJson, mysqlUrlOrSkip, post, removeDir, smallRecord, spawnCollector, tempDir, testConfig, waitFor, type TestDatabase } from './helpers.js';
-
-/** A TCP proxy to MariaDB that can be cut (open connections dropped, new ones refused) and restored. */
-async function startProxy(targetHost: string, targetPort: number) {
-  const sockets = new Set<net.Socket>();
-  let down = false;
-  let loseNextCommitAck = false;
-  let lostAcks = 0;
-  const server = net.createServer((client) => {
-    if (down) return client.destroy();
-    const upstream = net.connect(targetPort, targetHost);
-    sockets.add(client).add(upstream);
-    let swallow = false;
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
-    client.on('data', (d: Buffer) => {
-      upstream.write(d);
-      if (loseNextCommitAck && d.includes('COMMIT')) {
-        // The server gets the COMMIT and commits; its answer never reaches the collector.
-        loseNextCommitAck = false;
-        swallow = true;
-        lostAcks++;
-        setTimeout(close, 300);
-      }
-    });
-    upstream.on('data', (d: Buffer) => {
-      if (!swallow) client.write(d);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    cut() {
-      down = true;
-      for (const s of sockets) s.destroy();
-    },
-    restore() {
-      down = false;
-    },
-    /** Drops the server's answer to the next COMMIT and then the connection. */
-    loseNextCommitAck() {
-      loseNextCommitAck = true;
-    },
-    lostAcks: () => lostAcks,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
+import { startProxy, type Proxy } from './tcp-proxy.js';
 
 /**
  * Sends records until `stop()` from `workers` concurrent loops, alternating single objects and
@@ -100,8 +45,6 @@ function loadGenerator(urlOf: () => string, prefix: string, workers = 4) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Proxy = Awaited<ReturnType<typeof startProxy>>;
-
 /**
  * Runs `body` against a collector whose MariaDB connection goes through a proxy the test
  * controls (skipped without TEST_MYSQL_URL), then tears everything down.
@@ -129,11 +72,16 @@ test('a database outage during steady ingest: every acknowledged record stored e
     await sleep(1000);
     proxy.cut();
     const ackedBeforeCut = load.acked.size;
-    // While the database is away, ingest keeps being acknowledged from the spool, and /ready says so.
-    await waitFor('not ready', async () => (await getJson(`${c.url}/ready`)).status === 503, 10_000);
+    // While the database is away, ingest keeps being acknowledged from the spool, and /ready stays
+    // 200 (the pod must stay in the Service) while its body and the metrics say the database is down.
+    await waitFor('the database reported down', async () => (await getJson(`${c.url}/ready`)).json.database === false, 10_000);
     await sleep(3000);
     const ackedDuringCut = load.acked.size - ackedBeforeCut;
+    const readyDuringCut = await getJson(`${c.url}/ready`);
+    assert.equal(readyDuringCut.status, 200, 'ready while the spool has room, database or not');
+    assert.equal(readyDuringCut.json.database, false);
     const metrics = await (await fetch(`${c.url}/metrics`)).text();
+    assert.match(metrics, /^log_collector_database_up 0$/m);
     const pending = Number(/^log_collector_pending_records (\d+)/m.exec(metrics)![1]);
     proxy.restore();
     await sleep(1000);
@@ -148,7 +96,8 @@ test('a database outage during steady ingest: every acknowledged record stored e
       30_000,
       200,
     );
-    await waitFor('ready again', async () => (await getJson(`${c.url}/ready`)).status === 200, 10_000);
+    await waitFor('the database reported up again', async () => (await getJson(`${c.url}/ready`)).json.database === true, 10_000);
+    assert.match(await (await fetch(`${c.url}/metrics`)).text(), /^log_collector_database_up 1$/m);
     await c.close();
     const rows = await db.rows<{ request_id: string; n: number }>("SELECT request_id, COUNT(*) AS n FROM access_logs WHERE request_id LIKE 'outage-%' GROUP BY request_id");
     const dupes = rows.filter((r) => r.n > 1);
@@ -317,7 +266,7 @@ test('database unreachable: ingest is acknowledged from the spool until SPOOL_MA
   const c = await startCollector(testConfig(dir, { MYSQL_DSN: `root@tcp(127.0.0.1:${port})/nowhere?timeout=1s`, SPOOL_MAX_BYTES: '4kb', SHUTDOWN_TIMEOUT_MS: '300' }));
   try {
     const ready = await getJson(`${c.url}/ready`);
-    assert.equal(ready.status, 503);
+    assert.equal(ready.status, 200, 'ready: the spool has room although the database is down');
     assert.equal(ready.json.database, false);
     let accepted = 0;
     let refused: Awaited<ReturnType<typeof post>> | undefined;
