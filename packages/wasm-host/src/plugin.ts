@@ -14,7 +14,7 @@ import {
   StreamType,
 } from './abi.js';
 import type { Timer } from './clock.js';
-import { deserializePairs, HeaderMap, type HeaderPairs, serializePairs } from './header-map.js';
+import { deserializeFields, fieldBytes, HeaderMap, type HeaderPairs, serializeFields, serializePairs } from './header-map.js';
 import type { HttpCallOutcome } from './http-call.js';
 import { GuestMemory, MemoryAccessError } from './memory.js';
 import { ProcExit, wasiImports } from './wasi.js';
@@ -604,11 +604,11 @@ export class PluginVm {
       proxy_get_header_map_pairs: g((type: number, ptrPtr: number, sizePtr: number) => {
         const map = this.mapFor(type);
         if (map === null) return Status.BadArgument;
-        m().copyOut(serializePairs(map?.pairs ?? []), ptrPtr, sizePtr);
+        m().copyOut(serializeFields(map?.pairs ?? []), ptrPtr, sizePtr);
         return Status.Ok;
       }),
       proxy_set_header_map_pairs: g((type: number, ptr: number, size: number) => {
-        const pairs = deserializePairs(m().bytes(ptr, size));
+        const pairs = deserializeFields(m().bytes(ptr, size));
         return setMap(type, (map) => map.setAll(pairs));
       }),
       proxy_get_header_map_size: g((type: number, sizePtr: number) => {
@@ -620,27 +620,27 @@ export class PluginVm {
       proxy_get_header_map_value: g((type: number, kp: number, ks: number, ptrPtr: number, sizePtr: number) => {
         const map = this.mapFor(type);
         if (!map) return Status.BadArgument;
-        const v = map.get(m().string(kp, ks));
+        const v = map.get(m().field(kp, ks));
         if (v === undefined) {
           if (this.abi !== '0.1.0') return Status.NotFound;
           m().copyOut(new Uint8Array(), ptrPtr, sizePtr);
           return Status.Ok;
         }
-        m().copyOut(enc.encode(v), ptrPtr, sizePtr);
+        m().copyOut(fieldBytes(v), ptrPtr, sizePtr);
         return Status.Ok;
       }),
       proxy_add_header_map_value: g((type: number, kp: number, ks: number, vp: number, vs: number) => {
-        const k = m().string(kp, ks);
-        const v = m().string(vp, vs);
+        const k = m().field(kp, ks);
+        const v = m().field(vp, vs);
         return setMap(type, (map) => map.add(k, v));
       }),
       proxy_replace_header_map_value: g((type: number, kp: number, ks: number, vp: number, vs: number) => {
-        const k = m().string(kp, ks);
-        const v = m().string(vp, vs);
+        const k = m().field(kp, ks);
+        const v = m().field(vp, vs);
         return setMap(type, (map) => map.replace(k, v));
       }),
       proxy_remove_header_map_value: g((type: number, kp: number, ks: number) => {
-        const k = m().string(kp, ks);
+        const k = m().field(kp, ks);
         return setMap(type, (map) => map.remove(k));
       }),
       proxy_get_property: g((pp: number, ps: number, ptrPtr: number, sizePtr: number) => {
@@ -682,16 +682,16 @@ export class PluginVm {
       proxy_send_local_response: g((status: number, dp: number, ds: number, bp: number, bs: number, hp: number, hs: number, grpc: number) => {
         const details = m().string(dp, ds);
         const body = m().bytes(bp, bs);
-        const headers = deserializePairs(m().bytes(hp, hs));
+        const headers = deserializeFields(m().bytes(hp, hs));
         const ctx = this.ctx();
         if (!ctx.stream) return Status.NotFound;
         return ctx.stream.sendLocalResponse(ctx.index, status, details, body, headers, grpc | 0);
       }),
       proxy_http_call: g((up: number, us: number, hp: number, hs: number, bp: number, bs: number, tp: number, ts: number, timeout: number, tokenPtr: number) => {
         const cluster = m().string(up, us);
-        const headers = deserializePairs(m().bytes(hp, hs));
+        const headers = deserializeFields(m().bytes(hp, hs));
         const body = m().bytes(bp, bs);
-        const trailers = deserializePairs(m().bytes(tp, ts));
+        const trailers = deserializeFields(m().bytes(tp, ts));
         if ((timeout | 0) < 0) return Status.BadArgument;
         const hm = new HeaderMap(headers);
         if (!hm.has(':path') || !hm.has(':method') || !hm.has(':authority')) return Status.BadArgument;

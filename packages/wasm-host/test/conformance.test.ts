@@ -299,6 +299,18 @@ describe('shutdown', () => {
   });
 });
 
+describe('shutdown deadline', () => {
+  it('deletes the root context when the deadline passes without proxy_done, cancelling its calls; the root never sees on_log', async () => {
+    const host = new WasmHost({ httpCallHandler: () => ({ status: 200, delayMs: 10_000 }) });
+    const p = await host.loadPlugin({ wasm, configuration: 'cluster=c;flush-on-done' });
+    await host.close(50);
+    assert.deepEqual(p.httpCalls[0].outcome, { failure: 'cancelled', delivered: false });
+    const msgs = p.logs.map((l) => l.message);
+    assert.ok(msgs.includes(`delete ctx=${p.rootContext.id}`));
+    assert.ok(!msgs.some((m) => m.startsWith(`on_log ctx=${p.rootContext.id} `)), 'no on_log on a root context');
+  });
+});
+
 describe('shared data and queues', () => {
   it('supports compare-and-swap and wakes the queue owner', async () => {
     const host = new WasmHost();
