@@ -158,6 +158,10 @@ export class PluginVm {
   private readonly env: Record<string, string>;
   private maxLogs = 10_000;
 
+  /** Position in the chain, the worker whose VM this is (-1: the canary VM). */
+  chainIndex = 0;
+  worker = 0;
+
   constructor(readonly host: WasmHost, opts: PluginOptions, defaultName: string) {
     this.name = opts.name ?? defaultName;
     this.rootIdName = opts.rootId ?? '';
@@ -405,6 +409,20 @@ export class PluginVm {
     this.deleteContext(root);
   }
 
+  /**
+   * Destroys a canary VM without callbacks, as cpp-host's WasmHandleBase::kill() after
+   * canary(): its timers stop and its http calls are cancelled.
+   */
+  kill(): void {
+    for (const ctx of this.contexts.values()) {
+      ctx.deleted = true;
+      for (const ac of ctx.calls.values()) ac.abort();
+      ctx.tick?.cancel();
+    }
+    this.contexts.clear();
+    this.failed = true;
+  }
+
   /** The root context that owns ctx (itself for a root context). */
   rootOf(ctx: Context): Context {
     return ctx.rootId === undefined ? ctx : (this.contexts.get(ctx.rootId) ?? this.rootContext);
@@ -436,10 +454,9 @@ export class PluginVm {
 
   // ---- metrics -------------------------------------------------------------------------------
 
+  /** The plugin's metrics in the host's shared stats store (every VM of this plugin adds to them). */
   metricsSnapshot(): Record<string, MetricSnapshot> {
-    const out: Record<string, MetricSnapshot> = {};
-    for (const m of this.metrics.values()) out[m.name] = { ...m, samples: m.samples.slice() };
-    return out;
+    return this.host.statsSnapshot(this.name);
   }
 
   // ---- host functions ------------------------------------------------------------------------
@@ -775,7 +792,8 @@ export class PluginVm {
           // Envoy keeps the metric type in the low two bits of the id.
           id = (this.nextMetricSeq++ << 2) | type;
           this.metricIds.set(key, id);
-          this.metrics.set(id, { name, type: (['counter', 'gauge', 'histogram'] as const)[type], value: 0, samples: [] });
+          // Envoy's stats store is shared by every VM: the same name is the same metric.
+          this.metrics.set(id, host.stat(this.name, name, (['counter', 'gauge', 'histogram'] as const)[type]));
         }
         m().setU32(idPtr, id);
         return Status.Ok;
