@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { LOG_LEVEL_NAMES, type LogLevelName } from './abi.js';
 import { startGateway } from './gateway.js';
 import { startSupervisedGateway } from './watchdog.js';
-import type { PluginOptions } from './plugin.js';
+import type { PluginOptions } from './vm/types.js';
 import { type Flavour, FLAVOURS } from './properties/tables.js';
 
 const HELP = `db-log-gateway: a local HTTP/1.1 reverse proxy that runs proxy-wasm plugins on live traffic

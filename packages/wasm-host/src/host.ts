@@ -9,7 +9,9 @@ import { LogLevel, type LogLevelName, Status } from './abi.js';
 import { type Clock, ManualClock, RealClock } from './clock.js';
 import { HeaderMap, type HeaderPairs, type HeadersInit } from './header-map.js';
 import { type HttpCallOutcome, type HttpCallReply, type HttpCallRequest, replyToOutcome, sendHttpCall } from './http-call.js';
-import { type Context, type HttpCallRecord, type LogEntry, type MetricSnapshot, type PluginOptions, PluginVm } from './plugin.js';
+import { PluginVm } from './vm/plugin-vm.js';
+import type { HostedVm, VmHost } from './vm/host-api.js';
+import type { Context, HttpCallRecord, LogEntry, MetricSnapshot, PluginOptions } from './vm/types.js';
 import type { PropertyInput } from './properties/encode.js';
 import { type Flavour, FLAVOURS } from './properties/tables.js';
 import type { JsonValue } from './protobuf.js';
@@ -97,13 +99,13 @@ interface Queue {
   id: number;
   vmId: string;
   name: string;
-  owner: PluginVm;
+  owner: HostedVm;
   items: Uint8Array[];
 }
 
 const MAX_QUEUE_ITEMS = 10_000;
 
-export class WasmHost {
+export class WasmHost implements VmHost {
   readonly clock: Clock;
   /** Worker 0's chain: the VMs the test API drives. */
   readonly plugins: PluginVm[] = [];
@@ -317,7 +319,7 @@ export class WasmHost {
    * source/extensions/common/wasm/context.cc: send() returning null is InternalFailure, and no
    * callback follows): a cluster with no endpoint, or a handler answering {noHealthyUpstream}.
    */
-  dispatchHttpCall(vm: PluginVm, root: Context, req: HttpCallRequest): number | { status: number } {
+  dispatchHttpCall(vm: HostedVm, root: Context, req: HttpCallRequest): number | { status: number } {
     const hm = new HeaderMap(req.headers);
     const record: HttpCallRecord = {
       plugin: vm.name,
@@ -390,7 +392,7 @@ export class WasmHost {
     return this.cas;
   }
 
-  registerQueue(vm: PluginVm, vmId: string, name: string): number {
+  registerQueue(vm: HostedVm, vmId: string, name: string): number {
     for (const q of this.queues.values()) {
       if (q.vmId !== vmId || q.name !== name) continue;
       // A queue registered by a VM since destroyed (the canary) goes to the next VM registering it.
@@ -429,8 +431,12 @@ export class WasmHost {
     this.options.onLog?.(entry);
   }
 
-  emitTrap(vm: PluginVm, where: string, message: string): void {
-    this.options.onTrap?.(vm, where, message);
+  emitTrap(vm: HostedVm, where: string, message: string): void {
+    this.options.onTrap?.(vm as PluginVm, where, message);
+  }
+
+  probe(vm: HostedVm, callback: string | undefined): void {
+    this.options.onCallback?.(vm as PluginVm, callback);
   }
 
   /**
