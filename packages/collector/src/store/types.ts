@@ -12,7 +12,7 @@ export interface CommitPosition extends SpoolPosition {
 
 /**
  * A database that holds access logs. Each dialect keeps its specifics (DDL, literals,
- * placeholders, transactions) behind this interface; PostgreSQL and ClickHouse implement it next.
+ * placeholders, transactions) behind this interface: sqlite.ts, mysql.ts, postgres/; ClickHouse next.
  */
 export interface LogStore {
   readonly dialect: Dialect;
