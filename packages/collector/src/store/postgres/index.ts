@@ -101,8 +101,10 @@ export class PostgresStore implements LogStore {
       // A transaction left open by a vanished collector must not hold locks for long.
       idle_in_transaction_session_timeout: WRITE_TIMEOUT_MS,
     } as pg.PoolConfig);
-    // Errors on idle connections (the server went away) must not crash the process.
+    // A connection lost while idle or between the statements of a transaction emits 'error' on
+    // its client; that must not crash the process (the next query on it fails and is retried).
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return pool;
   }
 
