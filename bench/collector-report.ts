@@ -82,7 +82,7 @@ measured minutes apart on the same machine.
 
 ## Latest figures (${new Date().toISOString().slice(0, 10)})
 
-| database | its limit | NDJSON ingest | NDJSON / limit | one object per request, median (runs) | one object / limit | collector CPU per record | collector peak RSS |
+| database | its limit | NDJSON ingest | NDJSON / limit | one object per request, median (runs) | one object / limit | collector CPU per record (one object) | collector peak RSS |
 | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
