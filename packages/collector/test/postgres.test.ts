@@ -48,6 +48,8 @@ test('creates the table from the schema (the MySQL columns and indexes); all thr
     assert.equal(cols.find((r) => r.column_name === 'ai_log')!.data_type, 'jsonb');
     const idx = await db.rows<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'access_logs' AND indexname LIKE 'idx_%' ORDER BY indexname");
     assert.deepEqual(idx.map((r) => r.indexname), indexedFields().map((f) => `idx_${f.name}`).sort());
+    const [comment] = await db.rows<{ c: string }>("SELECT col_description('access_logs'::regclass, ordinal_position::int) AS c FROM information_schema.columns WHERE table_name = 'access_logs' AND column_name = 'trace_id'");
+    assert.equal(comment.c, 'X-B3-TraceID', "the MySQL table's column comments");
 
     const recs = [1, 2, 3, 4, 5, 6].map((i) => fullRecord(i));
     recs[5].ai_log = JSON.stringify(recs[5].ai_log);
