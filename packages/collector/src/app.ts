@@ -12,6 +12,7 @@ import { registerRoutes } from './routes/index.js';
 import { createIngestHandler } from './routes/ingest.js';
 import { Spool } from './spool/spool.js';
 import { createStore } from './store/index.js';
+import { Retention } from './retention/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -50,6 +51,8 @@ export interface BuildOptions {
   logger?: Logger;
   /** Spool segment size in bytes (tests use small segments to exercise rotation). */
   spoolSegmentBytes?: number;
+  /** RETENTION_DAYS pass interval and batch size (tests use short ones). */
+  retention?: { intervalMs?: number; batchRows?: number };
 }
 
 /**
@@ -63,6 +66,7 @@ export async function buildApp(config: CollectorConfig, opts: BuildOptions = {})
   const store = createStore(config.database, log);
   const metrics = createMetrics(() => ({ pendingRecords: spool.pendingRecords, spoolBytes: spool.pendingBytes, databaseUp: drainer.dbReady }));
   const drainer = new Drainer(spool, store, { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxBatchRows: config.maxBatchRows, rejectedFile: join(config.dataDir, 'rejected.ndjson') }, metrics, log);
+  const retention = new Retention(store, { days: config.retentionDays, ...opts.retention }, metrics.registry, log);
   const ctx = {
     config,
     store,
@@ -129,6 +133,7 @@ export async function buildApp(config: CollectorConfig, opts: BuildOptions = {})
 
   app.addHook('onReady', async () => {
     drainer.start();
+    retention.start();
     log.info({ db: describeDatabase(config.database), spool: spool.id, dataDir: config.dataDir }, 'collector ready');
   });
   app.addHook('preClose', async () => {
@@ -141,6 +146,7 @@ export async function buildApp(config: CollectorConfig, opts: BuildOptions = {})
     }
   });
   app.addHook('onClose', async () => {
+    await retention.stop();
     await drainer.stop(config.shutdownTimeoutMs);
     const left = spool.pendingBytes;
     if (left > 0) log.warn({ spoolBytes: left }, 'stopping with records still in the spool; they are written on the next start');

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parsePostgresUrl, type PostgresConfig } from './store/postgres/url.js';
 
 /** Where the collector stores logs, resolved from MYSQL_DSN / DATABASE_URL / DATA_DIR. */
 export type DatabaseConfig =
@@ -14,7 +15,8 @@ export type DatabaseConfig =
       database: string;
       /** Connect timeout in ms (Go DSN `timeout`, default 5 s). */
       connectTimeoutMs: number;
-    };
+    }
+  | PostgresConfig;
 
 export interface CollectorConfig {
   port: number;
@@ -23,6 +25,8 @@ export interface CollectorConfig {
   host: string;
   dataDir: string;
   database: DatabaseConfig;
+  /** RETENTION_DAYS; 0 keeps rows forever. */
+  retentionDays: number;
   flushSize: number;
   flushIntervalMs: number;
   maxBatchRows: number;
@@ -63,8 +67,9 @@ export const OPTIONS: readonly Option[] = [
   { env: 'INGEST_PORT', flag: 'ingest-port', kind: 'int', doc: 'Serve POST /ingest (with /health and /ready) on this port, and everything else on PORT without ingest (unset: ingest on PORT)' },
   { env: 'HOST', flag: 'host', kind: 'string', def: '127.0.0.1', doc: 'Address to listen on (loopback; the container image sets 0.0.0.0)' },
   { env: 'MYSQL_DSN', flag: 'mysql-dsn', kind: 'string', doc: 'MySQL/MariaDB DSN in Go driver format: user:password@tcp(host:3306)/db?charset=utf8mb4&parseTime=True&loc=Local' },
-  { env: 'DATABASE_URL', flag: 'database-url', kind: 'string', doc: 'mysql://user:password@host:3306/db or sqlite:path/to/file.db (used when MYSQL_DSN is unset)' },
+  { env: 'DATABASE_URL', flag: 'database-url', kind: 'string', doc: 'mysql://user:password@host:3306/db, postgres://user:password@host:5432/db?sslmode=require or sqlite:path/to/file.db (used when MYSQL_DSN is unset)' },
   { env: 'DATA_DIR', flag: 'data-dir', kind: 'string', def: './data', doc: 'Directory for the spool and the default SQLite database (access_logs.db)' },
+  { env: 'RETENTION_DAYS', flag: 'retention-days', kind: 'int', def: '0', doc: 'Delete rows whose start_time is older than this many days, in small batches every hour (0: keep everything)' },
   { env: 'FLUSH_SIZE', flag: 'flush-size', kind: 'int', def: '50', doc: 'Write to the database once this many records are pending' },
   { env: 'FLUSH_INTERVAL_MS', flag: 'flush-interval-ms', kind: 'int', def: '1000', doc: '... or once the oldest pending record is this old (ms)' },
   { env: 'MAX_BATCH_ROWS', flag: 'max-batch-rows', kind: 'int', def: '1000', doc: 'Most rows per INSERT statement while the database is busy' },
@@ -172,7 +177,7 @@ export function parseGoMysqlDsn(dsn: string): Extract<DatabaseConfig, { kind: 'm
   return { kind: 'mysql', host, port, user, password, database, connectTimeoutMs };
 }
 
-/** Parses DATABASE_URL: `mysql://user:pass@host:port/db` or `sqlite:path` (`sqlite://path`). */
+/** Parses DATABASE_URL: `mysql://user:pass@host:port/db`, `postgres://…` or `sqlite:path` (`sqlite://path`). */
 export function parseDatabaseUrl(url: string, dataDir: string): DatabaseConfig {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
@@ -199,7 +204,14 @@ export function parseDatabaseUrl(url: string, dataDir: string): DatabaseConfig {
       connectTimeoutMs: 5000,
     };
   }
-  throw new ConfigError(`DATABASE_URL scheme "${u.protocol}" is not supported (use mysql:// or sqlite:)`);
+  if (u.protocol === 'postgres:' || u.protocol === 'postgresql:') {
+    try {
+      return parsePostgresUrl(u);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  }
+  throw new ConfigError(`DATABASE_URL scheme "${u.protocol}" is not supported (use mysql://, postgres:// or sqlite:)`);
 }
 
 /**
@@ -238,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     host: get.HOST!,
     dataDir,
     database,
+    retentionDays: int('RETENTION_DAYS', 0, 100_000),
     flushSize: int('FLUSH_SIZE', 1, 1_000_000),
     flushIntervalMs: int('FLUSH_INTERVAL_MS', 1, 3_600_000),
     maxBatchRows: int('MAX_BATCH_ROWS', 1, 10_000),
@@ -260,5 +273,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
 
 /** The database target without its password, for logs. */
 export function describeDatabase(d: DatabaseConfig): string {
-  return d.kind === 'sqlite' ? `sqlite:${d.file}` : `mysql://${d.user}@${d.host}:${d.port}/${d.database}`;
+  if (d.kind === 'sqlite') return `sqlite:${d.file}`;
+  return `${d.kind}://${d.user}@${d.host}:${d.port}/${d.database}${d.kind === 'postgres' ? `?sslmode=${d.sslmode}` : ''}`;
 }

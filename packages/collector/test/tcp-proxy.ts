@@ -1,7 +1,7 @@
-// A TCP proxy the tests put between the collector and MariaDB, to stage outages.
+// A TCP proxy the tests put between the collector and its database (MariaDB or PostgreSQL), to stage outages.
 import net from 'node:net';
 
-/** A TCP proxy to MariaDB that can be cut (open connections dropped, new ones refused) and restored. */
+/** A TCP proxy to the database that can be cut (open connections dropped, new ones refused) and restored. */
 export async function startProxy(targetHost: string, targetPort: number) {
   const sockets = new Set<net.Socket>();
   let down = false;
