@@ -127,7 +127,7 @@ export class Drainer {
     const rows = this.spool.backlog ? this.opts.maxBatchRows * STATEMENTS_PER_TRANSACTION : this.opts.maxBatchRows;
     const batch = await this.spool.readBatch(rows);
     const max = this.opts.maxBatchRows;
-    const write = this.store.prepareBatch?.(batch.rows, max) ?? ((pos) => this.store.writeBatch(batch.rows, pos, max));
+    const write = this.store.prepareBatch?.(batch.rows, max, batch.frames) ?? ((pos) => this.store.writeBatch(batch.rows, pos, max, batch.frames));
     return { batch, write };
   }
 
