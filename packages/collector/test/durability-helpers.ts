@@ -1,17 +1,21 @@
 // Shared by the durability tests: a TCP proxy to the database that the test can cut, a load
 // generator that remembers every acknowledged record, and the same questions asked of MariaDB
-// and PostgreSQL (how many times is each record stored?).
+// PostgreSQL and ClickHouse (how many times is each record stored?).
 import net from 'node:net';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCollector, type RunningCollector } from '../src/index.js';
 import { createTestDatabase, mysqlUrlOrSkip, post, removeDir, smallRecord, tempDir, testConfig } from './helpers.js';
 import { createPgTestDatabase, postgresUrlOrSkip } from './postgres-helpers.js';
+import { chTestDatabase, clickhouseOrSkip, sharedClickhouse } from './clickhouse-helpers.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A TCP proxy to the database that can be cut (open connections dropped, new ones refused) and restored. */
-export async function startProxy(targetHost: string, targetPort: number) {
+/**
+ * A TCP proxy to the database that can be cut (open connections dropped, new ones refused) and
+ * restored. `commit` recognises the statement whose answer loseNextCommitAck() swallows.
+ */
+export async function startProxy(targetHost: string, targetPort: number, commit: RegExp = /COMMIT/) {
   const sockets = new Set<net.Socket>();
   let down = false;
   let loseNextCommitAck = false;
@@ -31,7 +35,7 @@ export async function startProxy(targetHost: string, targetPort: number) {
     upstream.on('error', close).on('close', close);
     client.on('data', (d: Buffer) => {
       upstream.write(d);
-      if (loseNextCommitAck && d.includes('COMMIT')) {
+      if (loseNextCommitAck && commit.test(d.toString('latin1'))) {
         // The server gets the COMMIT and commits; its answer never reaches the collector.
         loseNextCommitAck = false;
         swallow = true;
@@ -127,7 +131,9 @@ export interface LogDb {
 }
 
 export interface Backend {
-  name: 'MariaDB' | 'PostgreSQL';
+  name: 'MariaDB' | 'PostgreSQL' | 'ClickHouse';
+  /** The statement that makes a batch durable, whose lost answer the proxy can simulate. */
+  commit?: RegExp;
   urlOrSkip(t: TestContext): string | undefined;
   create(url: string): Promise<LogDb>;
 }
@@ -187,7 +193,42 @@ export const POSTGRES: Backend = {
   },
 };
 
-export const BACKENDS: readonly Backend[] = [MARIADB, POSTGRES];
+/**
+ * ClickHouse on a private server of this test process. Counts go through FINAL, as /query reads:
+ * a row stored twice by a replay must be visible once. Its "commit" is the INSERT of the rows
+ * (over HTTP, the statement in the URL): losing its answer makes the collector write them again.
+ */
+export const CLICKHOUSE: Backend = {
+  name: 'ClickHouse',
+  commit: /INSERT(%20|\+| )INTO(%20|\+| )access_logs(%20|\+| )/,
+  urlOrSkip: (t) => (clickhouseOrSkip(t) ? 'private' : undefined),
+  async create() {
+    const db = chTestDatabase(await sharedClickhouse());
+    const t = `${db.name}.access_logs FINAL`;
+    const like = (prefix: string) => `startsWith(request_id, '${prefix.replace(/[\\']/g, '')}')`;
+    return {
+      host: '127.0.0.1',
+      port: db.server.httpPort,
+      env: (host = '127.0.0.1', port = db.server.httpPort) => ({ DATABASE_URL: db.urlVia(host, port) }),
+      async storedPerId(prefix) {
+        const rows = await db.rows<{ request_id: string; n: number }>(`SELECT request_id, count() AS n FROM ${t} WHERE ${like(prefix)} GROUP BY request_id`).catch(() => []);
+        return new Map(rows.map((r) => [r.request_id, Number(r.n)]));
+      },
+      async countPrefix(prefix) {
+        return Number((await db.rows<{ n: number }>(`SELECT count() AS n FROM ${t} WHERE ${like(prefix)}`).catch(() => [{ n: 0 }]))[0].n);
+      },
+      async count(id) {
+        return Number((await db.rows<{ n: number }>(`SELECT count() AS n FROM ${t} WHERE request_id = '${id.replace(/[\\']/g, '')}'`).catch(() => [{ n: 0 }]))[0].n);
+      },
+      async positions() {
+        return (await db.rows<{ spool_id: string }>(`SELECT DISTINCT spool_id FROM ${db.name}.access_logs_spool_positions ORDER BY spool_id`)).map((r) => r.spool_id);
+      },
+      drop: () => db.drop(),
+    };
+  },
+};
+
+export const BACKENDS: readonly Backend[] = [MARIADB, POSTGRES, CLICKHOUSE];
 
 /**
  * Runs `body` against a collector whose database connection goes through a proxy the test
@@ -202,7 +243,7 @@ export async function withProxiedCollector(
   const url = backend.urlOrSkip(t);
   if (!url) return;
   const db = await backend.create(url);
-  const proxy = await startProxy(db.host, db.port);
+  const proxy = await startProxy(db.host, db.port, backend.commit);
   const dir = tempDir();
   const c = await startCollector(testConfig(dir, { ...db.env('127.0.0.1', proxy.port), ...env }));
   try {
