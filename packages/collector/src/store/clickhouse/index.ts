@@ -154,7 +154,14 @@ export class ClickhouseStore implements LogStore {
       if (rows.length) {
         // One INSERT per batch: ClickHouse makes a part per INSERT, and fewer larger parts merge cheaper.
         const values = rowObjects(rows, present, kind, keyed ? pos.spoolId : null, keys);
-        await this.connect().insert({ table: TABLE, values, format: 'JSONEachRow', columns: columnsOf(present, keyed) });
+        await this.connect().insert({
+          table: TABLE,
+          values,
+          format: 'JSONEachRow',
+          columns: columnsOf(present, keyed),
+          // Through a Distributed table: answer once the shards have the rows, not when queued here.
+          clickhouse_settings: this.cfg.cluster ? { insert_distributed_sync: 1 } : undefined,
+        });
       }
       await this.connect().insert({
         table: POSITIONS_TABLE,
