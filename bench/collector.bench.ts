@@ -17,6 +17,7 @@ import { Pool } from 'undici';
 import { SEED_FIELDS, SEED_TABLE_SQL_PATH } from '@db-log-pusher/schema';
 import { runKeepAliveLoad } from './keepalive-load.js';
 import { runWrkLoad, wrkAvailable } from './wrk-load.js';
+import { clickhousePhase } from './clickhouse-phase.js';
 
 const BASE_URL = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
 const DB_SECONDS = Number(process.env.BENCH_DB_SECONDS ?? 8);
@@ -129,6 +130,8 @@ function hostSpeed(): number {
 const speedLine = () => `host speed: one JSON.parse of the record takes ${hostSpeed().toFixed(1)} µs on one thread (lower is faster)`;
 
 async function main() {
+  // BENCH_ONLY=clickhouse: just the ClickHouse phase (its own server, its own client limit).
+  if (process.env.BENCH_ONLY === 'clickhouse') return clickhousePhase(record);
   // The machine is shared: say how busy it was, since every figure below depends on it.
   console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores)`);
   console.log(speedLine());
@@ -309,6 +312,14 @@ async function main() {
     console.log(`collector peak RSS: ${(rss / 1024 / 1024).toFixed(0)} MiB`);
     console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     console.log(speedLine());
+
+    // --- ClickHouse: its own server, the client's one INSERT against the collector ------------
+    if (process.env.BENCH_CLICKHOUSE !== '0') {
+      child.kill('SIGTERM'); // the MariaDB collector would take CPU from this phase
+      await new Promise((r) => child!.once('exit', r));
+      console.log('');
+      await clickhousePhase(record);
+    }
   } finally {
     if (child && child.exitCode === null) {
       child.kill('SIGTERM');

@@ -84,6 +84,9 @@ test('ClickHouse: every field round-trips exactly through /query; the table is t
   const c = await startCollector(testConfig(dir, { DATABASE_URL: db.url }));
   try {
     const recs = Array.from({ length: 30 }, (_, i) => fullRecord(i, i));
+    // What TabSeparated escapes, and its NULL marker as a string.
+    recs[0].user_agent = 'tab\there\nnew\\N\rline\\';
+    recs[1].user_agent = '\\N';
     assert.equal((await post(`${c.url}/ingest`, JSON.stringify(recs))).status, 200);
     const r = await waitFor('stored', async () => {
       const q = await getJson(`${c.url}/query?page_size=100&sort_by=request_id&sort_order=asc`);

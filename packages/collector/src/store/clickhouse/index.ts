@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import { FIELDS, TABLE, type Dialect } from '@db-log-pusher/schema';
@@ -6,7 +7,7 @@ import type { SpoolFrame, SpoolPosition } from '../../spool/spool.js';
 import type { SqlReader } from '../sql-reader.js';
 import { POSITIONS_TABLE, type CommitPosition, type LogStore } from '../types.js';
 import { createTablesSql, isModern, LOCAL_SUFFIX } from './ddl.js';
-import { rowKeys, rowObjects, type TimeKind } from './rows.js';
+import { rowKeys, rowsTsv, type TimeKind } from './rows.js';
 import { bindParams, quote, withFinal } from './sql.js';
 import type { ClickhouseConfig } from './url.js';
 
@@ -39,6 +40,8 @@ export class ClickhouseStore implements LogStore {
   private keyed = true;
   /** Indexes into FIELDS of the columns the table has. */
   private present: number[] = FIELDS.map((_, i) => i);
+  /** The spool id of the last write. */
+  private spoolId: string | undefined;
 
   constructor(
     private readonly cfg: ClickhouseConfig,
@@ -150,14 +153,19 @@ export class ClickhouseStore implements LogStore {
     const present = this.present;
     const kind = this.timeKind;
     const keyed = this.keyed;
+    const encode = (spoolId: string) => Buffer.from(rowsTsv(rows, present, kind, keyed ? spoolId : null, keys));
+    // The spool id comes with the write; a drainer keeps one, so the last one seen is encoded now.
+    const early = this.spoolId;
+    const body = rows.length && early !== undefined ? encode(early) : null;
     return async (pos) => {
+      this.spoolId = pos.spoolId;
       if (rows.length) {
         // One INSERT per batch: ClickHouse makes a part per INSERT, and fewer larger parts merge cheaper.
-        const values = rowObjects(rows, present, kind, keyed ? pos.spoolId : null, keys);
+        const data = body && early === pos.spoolId ? body : encode(pos.spoolId);
         await this.connect().insert({
           table: TABLE,
-          values,
-          format: 'JSONEachRow',
+          values: Readable.from([data], { objectMode: false }),
+          format: 'TabSeparated',
           columns: columnsOf(present, keyed),
           // Through a Distributed table: answer once the shards have the rows, not when queued here.
           clickhouse_settings: this.cfg.cluster ? { insert_distributed_sync: 1 } : undefined,

@@ -39,6 +39,34 @@ function timeValue(iso: string, kind: TimeKind): string | number {
   return kind === 'datetime' ? basic.slice(0, 19) : basic;
 }
 
+const TSV_SPECIAL = /[\\\n\r\t]/;
+const TSV_SPECIAL_ALL = /[\\\n\r\t]/g;
+const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Rows as TabSeparated text for the columns `present`, then spool_id and id when keyed. The
+ * format is four escapes and `\N` for NULL (written by hand for that reason); ClickHouse parses
+ * it with far less work than JSONEachRow's named fields, and on a shared machine its CPU is the
+ * collector's too.
+ */
+export function rowsTsv(rows: readonly Row[], present: readonly number[], kind: TimeKind, spoolId: string | null, keys: readonly number[]): string {
+  const spool = spoolId === null ? '' : `\t${spoolId.replace(TSV_SPECIAL_ALL, (c) => TSV_ESCAPES[c])}\t`;
+  let out = '';
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    for (let k = 0; k < present.length; k++) {
+      const i = present[k];
+      const v = i === START ? timeValue(row[i] as string, kind) : row[i];
+      if (k > 0) out += '\t';
+      if (v === null || v === undefined) out += '\\N';
+      else if (typeof v === 'number') out += String(v);
+      else out += TSV_SPECIAL.test(v) ? v.replace(TSV_SPECIAL_ALL, (c) => TSV_ESCAPES[c]) : v;
+    }
+    out += spoolId === null ? '\n' : `${spool}${keys[r]}\n`;
+  }
+  return out;
+}
+
 /** Rows as JSONEachRow objects for the columns `present` (indexes into FIELDS), with their keys. */
 export function rowObjects(rows: readonly Row[], present: readonly number[], kind: TimeKind, spoolId: string | null, keys: readonly number[]): Record<string, unknown>[] {
   const names = present.map((i) => FIELDS[i].name);
