@@ -12,6 +12,7 @@ import { registerRoutes } from './routes/index.js';
 import { createIngestHandler } from './routes/ingest.js';
 import { Spool } from './spool/spool.js';
 import { createStore } from './store/index.js';
+import { Retention } from './retention/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +26,8 @@ export interface BuildOptions {
   logger?: Logger;
   /** Spool segment size in bytes (tests use small segments to exercise rotation). */
   spoolSegmentBytes?: number;
+  /** RETENTION_DAYS pass interval and batch size (tests use short ones). */
+  retention?: { intervalMs?: number; batchRows?: number };
 }
 
 /**
@@ -35,9 +38,10 @@ export interface BuildOptions {
 export async function buildApp(config: CollectorConfig, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const log = opts.logger ?? pino({ level: config.logLevel, base: { service: 'log-collector' } });
   const spool = Spool.open(join(config.dataDir, 'spool'), { maxBytes: config.spoolMaxBytes, segmentBytes: opts.spoolSegmentBytes, log });
-  const store = createStore(config.database, log);
+  const store = createStore(config.database, log, config.retentionDays);
   const metrics = createMetrics(() => ({ pendingRecords: spool.pendingRecords, spoolBytes: spool.pendingBytes }));
   const drainer = new Drainer(spool, store, { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxBatchRows: config.maxBatchRows, rejectedFile: join(config.dataDir, 'rejected.ndjson') }, metrics, log);
+  const retention = new Retention(store, { days: config.retentionDays, ...opts.retention }, metrics.registry, log);
   const ctx = {
     config,
     store,
@@ -87,6 +91,7 @@ export async function buildApp(config: CollectorConfig, opts: BuildOptions = {})
 
   app.addHook('onReady', async () => {
     drainer.start();
+    retention.start();
     log.info({ db: describeDatabase(config.database), spool: spool.id, dataDir: config.dataDir }, 'collector ready');
   });
   app.addHook('preClose', (done) => {
@@ -94,6 +99,7 @@ export async function buildApp(config: CollectorConfig, opts: BuildOptions = {})
     done();
   });
   app.addHook('onClose', async () => {
+    await retention.stop();
     await drainer.stop(config.shutdownTimeoutMs);
     const left = spool.pendingBytes;
     if (left > 0) log.warn({ spoolBytes: left }, 'stopping with records still in the spool; they are written on the next start');

@@ -25,6 +25,8 @@ export interface CollectorConfig {
   host: string;
   dataDir: string;
   database: DatabaseConfig;
+  /** RETENTION_DAYS; 0 keeps rows forever. */
+  retentionDays: number;
   flushSize: number;
   flushIntervalMs: number;
   maxBatchRows: number;
@@ -63,6 +65,7 @@ export const OPTIONS: readonly Option[] = [
   { env: 'MYSQL_DSN', flag: 'mysql-dsn', kind: 'string', doc: 'MySQL/MariaDB DSN in Go driver format: user:password@tcp(host:3306)/db?charset=utf8mb4&parseTime=True&loc=Local' },
   { env: 'DATABASE_URL', flag: 'database-url', kind: 'string', doc: 'mysql://user:password@host:3306/db, postgres://user:password@host:5432/db?sslmode=require, clickhouse://user:password@host:8123/db or sqlite:path/to/file.db (used when MYSQL_DSN is unset)' },
   { env: 'DATA_DIR', flag: 'data-dir', kind: 'string', def: './data', doc: 'Directory for the spool and the default SQLite database (access_logs.db)' },
+  { env: 'RETENTION_DAYS', flag: 'retention-days', kind: 'int', def: '0', doc: 'Delete rows whose start_time is older than this many days, in small batches every hour (0: keep everything)' },
   { env: 'FLUSH_SIZE', flag: 'flush-size', kind: 'int', def: '50', doc: 'Write to the database once this many records are pending' },
   { env: 'FLUSH_INTERVAL_MS', flag: 'flush-interval-ms', kind: 'int', def: '1000', doc: '... or once the oldest pending record is this old (ms)' },
   { env: 'MAX_BATCH_ROWS', flag: 'max-batch-rows', kind: 'int', def: '1000', doc: 'Most rows per INSERT statement while the database is busy' },
@@ -244,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     host: get.HOST!,
     dataDir,
     database,
+    retentionDays: int('RETENTION_DAYS', 0, 100_000),
     flushSize: int('FLUSH_SIZE', 1, 1_000_000),
     flushIntervalMs: int('FLUSH_INTERVAL_MS', 1, 3_600_000),
     maxBatchRows: int('MAX_BATCH_ROWS', 1, 10_000),

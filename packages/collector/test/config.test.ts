@@ -10,6 +10,8 @@ test('defaults: port 8080, SQLite under ./data, the seed batch defaults', () => 
   const c = loadConfig({}, []);
   assert.equal(c.port, 8080);
   assert.equal(c.flushSize, 50);
+  assert.equal(c.retentionDays, 0, 'RETENTION_DAYS unset keeps every row');
+  assert.equal(loadConfig({}, ['--retention-days', '30']).retentionDays, 30);
   assert.equal(c.flushIntervalMs, 1000);
   assert.equal(c.dataDir, resolve('./data'));
   assert.deepEqual(c.database, { kind: 'sqlite', file: resolve('./data/access_logs.db') });

@@ -34,6 +34,8 @@ export async function createPgTestDatabase(baseUrl: string): Promise<PgTestDatab
   const u = new URL(baseUrl);
   const name = `dblog_collector_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: baseUrl });
+  // A connection the server ends between queries emits 'error'; the next query reports it instead.
+  admin.on('error', () => undefined);
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
@@ -42,6 +44,7 @@ export async function createPgTestDatabase(baseUrl: string): Promise<PgTestDatab
   const port = Number(u.port || 5432);
   const urlVia = (h: string, p: number, params = 'sslmode=disable') => `postgres://${cred}${h}:${p}/${name}${params ? '?' + params : ''}`;
   const client = new pg.Client({ connectionString: urlVia(host, port) });
+  client.on('error', () => undefined);
   await client.connect();
   return {
     name,
@@ -56,6 +59,7 @@ export async function createPgTestDatabase(baseUrl: string): Promise<PgTestDatab
     async drop() {
       await client.end().catch(() => undefined);
       const a = new pg.Client({ connectionString: baseUrl });
+      a.on('error', () => undefined);
       await a.connect();
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
       await a.end();

@@ -48,6 +48,8 @@ test('creates the table from the schema (the MySQL columns and indexes); all thr
     assert.equal(cols.find((r) => r.column_name === 'ai_log')!.data_type, 'jsonb');
     const idx = await db.rows<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'access_logs' AND indexname LIKE 'idx_%' ORDER BY indexname");
     assert.deepEqual(idx.map((r) => r.indexname), indexedFields().map((f) => `idx_${f.name}`).sort());
+    const [comment] = await db.rows<{ c: string }>("SELECT col_description('access_logs'::regclass, ordinal_position::int) AS c FROM information_schema.columns WHERE table_name = 'access_logs' AND column_name = 'trace_id'");
+    assert.equal(comment.c, 'X-B3-TraceID', "the MySQL table's column comments");
 
     const recs = [1, 2, 3, 4, 5, 6].map((i) => fullRecord(i));
     recs[5].ai_log = JSON.stringify(recs[5].ai_log);
@@ -213,5 +215,24 @@ test('a table created without the optional columns gets them added', (t) =>
     async (db) => {
       const seedOnly = FIELDS.filter((f) => f.seed).map((f) => `${f.name} ${f.sql.postgres}`);
       await db.client.query(`CREATE TABLE access_logs (id BIGSERIAL PRIMARY KEY, ${seedOnly.join(', ')})`);
+    },
+  ));
+
+test("a user's table with TIMESTAMPTZ on a database in another time zone: times stored, read and filtered as UTC", (t) =>
+  withPgCollector(
+    t,
+    async (c) => {
+      const recs = [0, 1, 2].map((h) => smallRecord(`tz-${h}`, { start_time: `2024-05-01T${String(10 + h).padStart(2, '0')}:00:00.000Z` }));
+      assert.equal((await post(`${c.url}/ingest`, recs.map((r) => JSON.stringify(r)).join('\n'), 'application/x-ndjson')).status, 200);
+      assert.equal((await queryOne(c, 'tz-1')).start_time, '2024-05-01T11:00:00.000Z');
+      const q = await getJson(`${c.url}/query?start=${encodeURIComponent('2024-05-01 10:30:00')}&end=2024-05-01T11:30:00Z`);
+      assert.deepEqual(q.json.logs.map((l: { request_id: string }) => l.request_id), ['tz-1']);
+      const s = await getJson(`${c.url}/stats?interval=1h&start_time=2024-05-01T10:00:00Z&end=2024-05-01T12:59:59Z`);
+      assert.deepEqual(s.json.series[0].values.requests, [1, 1, 1]);
+    },
+    async (db) => {
+      await db.client.query(`ALTER DATABASE ${db.name} SET TimeZone = 'Asia/Shanghai'`);
+      const cols = FIELDS.map((f) => `${f.name} ${f.name === 'start_time' ? 'TIMESTAMPTZ NOT NULL' : f.sql.postgres}`);
+      await db.client.query(`CREATE TABLE access_logs (id BIGSERIAL PRIMARY KEY, ${cols.join(', ')})`);
     },
   ));

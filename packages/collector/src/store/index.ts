@@ -13,8 +13,8 @@ export { SqliteStore } from './sqlite.js';
 export { PostgresStore } from './postgres/index.js';
 export { ClickhouseStore } from './clickhouse/index.js';
 
-/** The store for a configured database. */
-export function createStore(db: DatabaseConfig, log: Logger): LogStore {
+/** The store for a configured database; `retentionDays` (RETENTION_DAYS) sets ClickHouse's table TTL on servers that have one. */
+export function createStore(db: DatabaseConfig, log: Logger, retentionDays = 0): LogStore {
   switch (db.kind) {
     case 'sqlite':
       return new SqliteStore(db.file);
@@ -23,6 +23,6 @@ export function createStore(db: DatabaseConfig, log: Logger): LogStore {
     case 'postgres':
       return new PostgresStore(db, log);
     case 'clickhouse':
-      return new ClickhouseStore(db, log);
+      return new ClickhouseStore(db, log, retentionDays || undefined);
   }
 }

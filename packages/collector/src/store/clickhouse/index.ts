@@ -204,7 +204,11 @@ export class ClickhouseStore implements LogStore {
     return dropped;
   }
 
-  /** The retention hook the other stores have (`deleteOlderThan`): whole days, whatever `limit`. */
+  /**
+   * RETENTION_DAYS: whole day partitions at once, whatever `limit` (a partition drop is instant
+   * and needs no merge, unlike a DELETE mutation); rows of the cutoff's own day wait for the
+   * next day's pass. Modern servers also have the table's TTL.
+   */
   async deleteOlderThan(cutoffMs: number, _limit: number): Promise<number> {
     return this.dropPartitionsBefore(cutoffMs);
   }

@@ -94,6 +94,8 @@ export class PostgresStore implements LogStore {
       ssl: this.tls ? tlsOptions(c) : false,
       connectionTimeoutMillis: c.connectTimeoutMs,
       application_name: c.applicationName,
+      // Times travel as UTC text; a user's table with TIMESTAMPTZ then reads and filters in UTC too.
+      options: '-c TimeZone=UTC',
       keepAlive: true,
       max: 4,
       types: TYPES,
