@@ -1,5 +1,3 @@
-import type { PercentileParts, StatsDialect } from './dialect-sql.js';
-
 /**
  * `/stats` on ClickHouse, 18.16 included: no CTEs over subqueries, no window functions, no
  * TRIM() and only the visitParam JSON functions there. The same values as the other dialects:
@@ -8,16 +6,31 @@ import type { PercentileParts, StatsDialect } from './dialect-sql.js';
  * - start_time is DateTime64 on modern servers and epoch milliseconds (UInt64) on old ones.
  */
 
+/** The pieces of the percentile query, for a dialect that builds its own (see StatsDialect.percentilesSql). */
+export interface PercentileParts {
+  /** Group and bucket expressions ('0' when absent). */
+  group: string;
+  bucket: string;
+  hasGroup: boolean;
+  hasBucket: boolean;
+  /** The non-constant key expressions, and the names ('g', 'b') of the keys present. */
+  keys: string[];
+  parts: string[];
+  table: string;
+  where: string;
+}
+
 /** TRIM(): leading and trailing spaces, as SQLite, MySQL and PostgreSQL trim them. */
 const trim = (s: string) => `replaceRegexpAll(${s}, '^ +| +$', '')`;
 
 const FALLBACK_EMPTY = `('', '-', 'null')`;
 
-export function clickhouseStatsDialect(epochMsTime: boolean): StatsDialect {
-  const d: StatsDialect = {
-    idiv: (a, b) => `intDiv(${a}, ${b})`,
-    epochSeconds: (c) => (epochMsTime ? `intDiv(${c}, 1000)` : `toUnixTimestamp(toDateTime(${c}))`),
-    clientHost: () => {
+/** A StatsDialect (declared in dialect-sql.ts, which imports this module: no import back). */
+export function clickhouseStatsDialect(epochMsTime: boolean) {
+  const d = {
+    idiv: (a: string, b: string) => `intDiv(${a}, ${b})`,
+    epochSeconds: (c: string) => (epochMsTime ? `intDiv(${c}, 1000)` : `toUnixTimestamp(toDateTime(${c}))`),
+    clientHost: (): string => {
       const xff = 'x_forwarded_for';
       const dra = 'downstream_remote_address';
       const first = trim(`splitByChar(',', assumeNotNull(${xff}))[1]`);

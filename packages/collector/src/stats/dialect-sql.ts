@@ -1,19 +1,7 @@
 import type { Dialect } from '@db-log-pusher/schema';
-import { clickhouseStatsDialect } from './dialect-clickhouse.js';
+import { clickhouseStatsDialect, type PercentileParts } from './dialect-clickhouse.js';
 
-/** The pieces of the percentile query, for a dialect that builds its own. */
-export interface PercentileParts {
-  /** Group and bucket expressions ('0' when absent). */
-  group: string;
-  bucket: string;
-  hasGroup: boolean;
-  hasBucket: boolean;
-  /** The non-constant key expressions, and the names ('g', 'b') of the keys present. */
-  keys: string[];
-  parts: string[];
-  table: string;
-  where: string;
-}
+export type { PercentileParts } from './dialect-clickhouse.js';
 
 /**
  * The few SQL expressions that differ between the databases `/stats` runs on. Everything else in
@@ -109,8 +97,8 @@ const postgres: StatsDialect = {
   isFallback: () => `(CASE WHEN COALESCE(ai_log ->> 'fallback_from', '') NOT IN ${FALLBACK_EMPTY} THEN 1 ELSE 0 END)`,
 };
 
-const clickhouse = clickhouseStatsDialect(false);
-const clickhouseEpochMs = clickhouseStatsDialect(true);
+const clickhouse: StatsDialect = clickhouseStatsDialect(false);
+const clickhouseEpochMs: StatsDialect = clickhouseStatsDialect(true);
 
 /** `epochMsTime`: start_time holds epoch milliseconds (ClickHouse tables on old servers). */
 export function statsDialect(d: Dialect, epochMsTime = false): StatsDialect {
