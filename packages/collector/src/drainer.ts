@@ -155,7 +155,7 @@ export class Drainer {
       // refused ones aside in a file, then resume from the new position.
       this.ahead = undefined;
       this.log.error({ err: e.message, rows: cur.batch.rows.length }, 'the database refused a batch for its content; writing it row by row');
-      setAside = await this.store.writeRowsSettingAside(cur.batch.rows, { spoolId: this.spool.id, ...cur.batch.end }, (rows, reason) => this.setAside(rows, reason));
+      setAside = await this.store.writeRowsSettingAside(cur.batch.rows, { spoolId: this.spool.id, ...cur.batch.end }, (rows, reason) => this.setAside(rows, reason), cur.batch.frames);
       this.metrics.recordsSetAside.inc(setAside);
       this.positioned = false;
     }

@@ -1,8 +1,10 @@
 // The ClickHouse store on a private clickhouse-server (Debian's 18.16 here): records stored and
 // read back exactly, a replayed batch never visible twice, retention by partition, the user's
-// own table, the modern DDL and query text (DateTime64, LowCardinality, TTL) as generated.
+// own table (a row it refuses set aside), the modern DDL and query text (DateTime64, LowCardinality, TTL) as generated.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { startCollector } from '../src/index.js';
 import { ClickhouseStore, createTablesSql, isModern, parseClickhouseUrl } from '../src/store/clickhouse/index.js';
@@ -63,12 +65,13 @@ test('the query text: times as DateTime64 literals on modern servers, epoch ms o
   const when = new Date(Date.UTC(2026, 2, 1, 0, 0, 0, 5));
   const sql = "SELECT COUNT(*) FROM access_logs WHERE start_time >= ? AND consumer = ? AND path <> '?' AND x IN (?, ?)";
   assert.equal(
-    bindParams(withFinal(sql, 'access_logs'), [when, "o'k\\", 1, null], true),
+    bindParams(withFinal(sql, 'access_logs'), [when, "o'k\\", 1, null], 'datetime64'),
     "SELECT COUNT(*) FROM access_logs FINAL WHERE start_time >= toDateTime64('2026-03-01 00:00:00.005', 3, 'UTC') AND consumer = 'o\\'k\\\\' AND path <> '?' AND x IN (1, NULL)",
   );
-  assert.match(bindParams(sql, [when, 'a', 1, 2], false), /start_time >= 1772323200005 AND/);
+  assert.match(bindParams(sql, [when, 'a', 1, 2], 'epoch-ms'), /start_time >= 1772323200005 AND/);
+  assert.match(bindParams(sql, [when, 'a', 1, 2], 'datetime'), /start_time >= toDateTime\('2026-03-01 00:00:00', 'UTC'\) AND/);
   assert.equal(withFinal('SELECT 1 FROM access_logs_spool_positions', 'access_logs'), 'SELECT 1 FROM access_logs_spool_positions');
-  assert.throws(() => bindParams('SELECT ?', [], true), /more placeholders/);
+  assert.throws(() => bindParams('SELECT ?', [], 'epoch-ms'), /more placeholders/);
 });
 
 test('row keys follow the spool: frame place plus index, increasing, the same on a replay', () => {
@@ -156,5 +159,39 @@ test('ClickHouse retention: whole days before the cutoff dropped, the cutoff day
     assert.deepEqual(left.map((r) => r.request_id), ['d']);
   } finally {
     await store.close();
+  }
+});
+
+test("ClickHouse: the user's own table (its columns, DateTime seconds); a row it refuses is set aside, the rest stored", async (t) => {
+  if (!clickhouseOrSkip(t)) return;
+  const db = await database();
+  await db.server.sql(`CREATE DATABASE ${db.name}`);
+  await db.server.sql(`CREATE TABLE ${db.name}.access_logs (start_time DateTime, request_id String, response_code UInt16, duration Nullable(Int64), model Nullable(String)) ENGINE = MergeTree PARTITION BY toDate(start_time) ORDER BY start_time`);
+  const dir = tempDir();
+  const c = await startCollector(testConfig(dir, { DATABASE_URL: db.url }));
+  try {
+    const recs = Array.from({ length: 9 }, (_, i) => smallRecord(`own-${i}`, { start_time: `2026-02-0${i + 1}T10:00:00.750Z`, response_code: i === 4 ? null : 200 }));
+    assert.equal((await post(`${c.url}/ingest`, recs.map((r) => JSON.stringify(r)).join('\n'), 'application/x-ndjson')).status, 200);
+    const q = await waitFor('the good rows stored', async () => {
+      const r = await getJson(`${c.url}/query?page_size=100&sort_by=start_time&sort_order=asc`);
+      return r.json.total === 8 ? r : undefined;
+    });
+    assert.deepEqual(q.json.logs.map((l: any) => l.request_id), recs.filter((_, i) => i !== 4).map((r) => r.request_id));
+    // A DateTime column keeps seconds: milliseconds are cut, as on the seed's MySQL table.
+    assert.equal(q.json.logs[0].start_time, '2026-02-01T10:00:00.000Z');
+    assert.equal(q.json.logs[0].path, null, 'a column the table lacks reads as null');
+    const filtered = await getJson(`${c.url}/query?start_time=2026-02-03T10:00:00Z&end=2026-02-06T10:00:00Z`);
+    assert.equal(filtered.json.total, 3, 'own-2, own-3 and own-5 (own-4 was refused)');
+    const aside = await waitFor('the refused row set aside', () => {
+      try {
+        return readFileSync(join(dir, 'rejected.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      } catch {
+        return undefined;
+      }
+    });
+    assert.deepEqual(aside.map((a: any) => a.record.request_id), ['own-4']);
+  } finally {
+    await c.close();
+    removeDir(dir);
   }
 });

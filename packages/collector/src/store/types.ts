@@ -45,7 +45,7 @@ export interface LogStore {
    * `setAside` receives those rows before the COMMIT. Used after writeBatch failed with
    * BatchRejectedError, so that one bad row cannot block the spool forever.
    */
-  writeRowsSettingAside?(rows: readonly Row[], position: CommitPosition, setAside: (rows: Row[], reason: string) => Promise<void>): Promise<number>;
+  writeRowsSettingAside?(rows: readonly Row[], position: CommitPosition, setAside: (rows: Row[], reason: string) => Promise<void>, frames?: readonly SpoolFrame[]): Promise<number>;
   /**
    * Deletes at most `limit` rows whose start_time is before `cutoffMs` (epoch ms) in one short
    * statement, and says how many; RETENTION_DAYS calls it until a batch comes back short.

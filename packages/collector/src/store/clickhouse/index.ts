@@ -5,7 +5,7 @@ import { FIELDS, TABLE, type Dialect } from '@db-log-pusher/schema';
 import type { Row } from '../../ingest/normalize.js';
 import type { SpoolFrame, SpoolPosition } from '../../spool/spool.js';
 import type { SqlReader } from '../sql-reader.js';
-import { POSITIONS_TABLE, type CommitPosition, type LogStore } from '../types.js';
+import { BatchRejectedError, POSITIONS_TABLE, type CommitPosition, type LogStore } from '../types.js';
 import { createTablesSql, isModern, LOCAL_SUFFIX } from './ddl.js';
 import { rowKeys, rowsTsv, type TimeKind } from './rows.js';
 import { bindParams, quote, withFinal } from './sql.js';
@@ -15,6 +15,18 @@ export { parseClickhouseUrl, type ClickhouseConfig } from './url.js';
 export { createTablesSql, isModern } from './ddl.js';
 
 const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * ClickHouse error codes about a row's content (a value the column cannot take): parse errors
+ * (6, 26, 27, 38, 41, 72), type and range errors (53, 69, 70), INCORRECT_DATA (117) and NULL into
+ * a column that is not Nullable (349). Old servers' messages carry no error type, only the code.
+ */
+const CONTENT_CODES = new Set([6, 26, 27, 38, 41, 53, 69, 70, 72, 117, 349]);
+
+function isContentError(e: unknown): boolean {
+  const code = Number((e as { code?: unknown }).code ?? /(?:Code|Error): (\d+)/.exec(String((e as Error).message))?.[1]);
+  return CONTENT_CODES.has(code);
+}
 
 /** Settings every statement takes, 18.16 included: 64-bit integers as JSON numbers. */
 const READ_SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
@@ -38,6 +50,7 @@ export class ClickhouseStore implements LogStore {
   private final = true;
   /** The table has the key columns: rows are keyed by their spool place. */
   private keyed = true;
+  private hasId = true;
   /** Indexes into FIELDS of the columns the table has. */
   private present: number[] = FIELDS.map((_, i) => i);
   /** The spool id of the last write. */
@@ -57,7 +70,9 @@ export class ClickhouseStore implements LogStore {
       },
       all: async (sql, params) => {
         if (!this.initialised) await this.init();
-        const text = bindParams(this.final ? withFinal(sql, TABLE) : sql, params, this.timeKind !== 'epoch-ms' && isModern(this.version));
+        let text = bindParams(this.final ? withFinal(sql, TABLE) : sql, params, this.timeKind);
+        // A user's table without an id: /query's tie-breaker on id is left out.
+        if (!this.hasId) text = text.replace(/, id (ASC|DESC)\b/g, '').replace(/ORDER BY id (ASC|DESC)\b/g, 'ORDER BY start_time $1');
         const rs = await this.connect().query({ query: text, format: 'JSONEachRow', clickhouse_settings: READ_SETTINGS });
         const rows = (await rs.json()) as Record<string, unknown>[];
         if (this.timeKind === 'epoch-ms') for (const r of rows) if (typeof r.start_time === 'number') r.start_time = new Date(r.start_time).toISOString();
@@ -128,6 +143,7 @@ export class ClickhouseStore implements LogStore {
     const local = engine === 'Distributed' ? await this.engine(TABLE + LOCAL_SUFFIX) : engine;
     this.final = /Replacing/.test(local ?? engine) || engine === 'Distributed';
     this.keyed = types.has('spool_id') && types.has('id');
+    this.hasId = types.has('id');
     if (!this.initialised) {
       const lacking = FIELDS.filter((f) => !types.has(f.name)).map((f) => f.name);
       if (lacking.length) this.log.warn({ columns: lacking }, 'the access-log table lacks these columns; their values are dropped');
@@ -161,23 +177,67 @@ export class ClickhouseStore implements LogStore {
       this.spoolId = pos.spoolId;
       if (rows.length) {
         // One INSERT per batch: ClickHouse makes a part per INSERT, and fewer larger parts merge cheaper.
-        const data = body && early === pos.spoolId ? body : encode(pos.spoolId);
-        await this.connect().insert({
-          table: TABLE,
-          values: Readable.from([data], { objectMode: false }),
-          format: 'TabSeparated',
-          columns: columnsOf(present, keyed),
-          // Through a Distributed table: answer once the shards have the rows, not when queued here.
-          clickhouse_settings: this.cfg.cluster ? { insert_distributed_sync: 1 } : undefined,
-        });
+        try {
+          await this.insertTsv(body && early === pos.spoolId ? body : encode(pos.spoolId), present, keyed);
+        } catch (e) {
+          if (isContentError(e)) throw new BatchRejectedError((e as Error).message);
+          throw e;
+        }
       }
-      await this.connect().insert({
-        table: POSITIONS_TABLE,
-        values: [{ spool_id: pos.spoolId, segment: pos.segment, seg_offset: pos.offset }],
-        format: 'JSONEachRow',
-        columns: ['spool_id', 'segment', 'seg_offset'],
-      });
+      await this.insertPosition(pos);
     };
+  }
+
+  private async insertTsv(data: Buffer, present: readonly number[], keyed: boolean): Promise<void> {
+    await this.connect().insert({
+      table: TABLE,
+      values: Readable.from([data], { objectMode: false }),
+      format: 'TabSeparated',
+      columns: columnsOf(present, keyed),
+      // Through a Distributed table: answer once the shards have the rows, not when queued here.
+      clickhouse_settings: this.cfg.cluster ? { insert_distributed_sync: 1 } : undefined,
+    });
+  }
+
+  private async insertPosition(pos: CommitPosition): Promise<void> {
+    await this.connect().insert({
+      table: POSITIONS_TABLE,
+      values: [{ spool_id: pos.spoolId, segment: pos.segment, seg_offset: pos.offset }],
+      format: 'JSONEachRow',
+      columns: ['spool_id', 'segment', 'seg_offset'],
+    });
+  }
+
+  /**
+   * After a refused batch: halves of it are written in turn, a refused half split again, down to
+   * the single rows refused, which are set aside (a few INSERTs per bad row, not one per row: each
+   * INSERT is a part in ClickHouse). Rows keep their keys, so a crash in the middle replays them
+   * harmlessly.
+   */
+  async writeRowsSettingAside(rows: readonly Row[], pos: CommitPosition, setAside: (rows: Row[], reason: string) => Promise<void>, frames?: readonly SpoolFrame[]): Promise<number> {
+    if (!this.initialised) await this.init();
+    const keys = this.keyed ? rowKeys(frames, rows.length) : [];
+    const refused: Row[] = [];
+    let reason = '';
+    const put = async (from: number, to: number): Promise<void> => {
+      try {
+        await this.insertTsv(Buffer.from(rowsTsv(rows.slice(from, to), this.present, this.timeKind, this.keyed ? pos.spoolId : null, keys.slice(from, to))), this.present, this.keyed);
+      } catch (e) {
+        if (!isContentError(e)) throw e;
+        if (to - from === 1) {
+          refused.push(rows[from] as Row);
+          reason = (e as Error).message;
+          return;
+        }
+        const mid = (from + to) >> 1;
+        await put(from, mid);
+        await put(mid, to);
+      }
+    };
+    if (rows.length) await put(0, rows.length);
+    if (refused.length) await setAside(refused, reason);
+    await this.insertPosition(pos);
+    return refused.length;
   }
 
   /**

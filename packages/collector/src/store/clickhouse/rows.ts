@@ -3,8 +3,9 @@ import { FIELDS } from '@db-log-pusher/schema';
 import type { Row } from '../../ingest/normalize.js';
 import type { SpoolFrame } from '../../spool/spool.js';
 
-/** How the table holds start_time. */
-export type TimeKind = 'epoch-ms' | 'datetime64' | 'datetime';
+import type { TimeKind } from './sql.js';
+
+export type { TimeKind } from './sql.js';
 
 const START = FIELDS.findIndex((f) => f.name === 'start_time');
 /** Segments stay below 2^32 bytes: (segment, offset) fits one exact number below 2^53 while segment < 2^21. */

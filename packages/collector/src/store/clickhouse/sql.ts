@@ -9,16 +9,23 @@ export function quote(s: string): string {
   return `'${s.replace(/[\\']/g, (c) => '\\' + c)}'`;
 }
 
-/** A time as the table stores it: DateTime64(3) on modern servers, epoch milliseconds (UInt64) on old ones. */
-export function timeLiteral(ms: number, modern: boolean): string {
-  if (!modern) return String(Math.trunc(ms));
+/**
+ * How start_time is held: DateTime64(3) (modern servers), epoch milliseconds in a UInt64 (old
+ * ones), or DateTime seconds (a user's table).
+ */
+export type TimeKind = 'datetime64' | 'epoch-ms' | 'datetime';
+
+/** A time as the table stores it (a DateTime bound is cut to its second, as the column is). */
+export function timeLiteral(ms: number, kind: TimeKind): string {
+  if (kind === 'epoch-ms') return String(Math.trunc(ms));
   const iso = new Date(ms).toISOString();
+  if (kind === 'datetime') return `toDateTime(${quote(`${iso.slice(0, 10)} ${iso.slice(11, 19)}`)}, 'UTC')`;
   return `toDateTime64(${quote(`${iso.slice(0, 10)} ${iso.slice(11, 23)}`)}, 3, 'UTC')`;
 }
 
-export function literal(v: unknown, modern: boolean): string {
+export function literal(v: unknown, kind: TimeKind): string {
   if (v === null || v === undefined) return 'NULL';
-  if (v instanceof Date) return timeLiteral(v.getTime(), modern);
+  if (v instanceof Date) return timeLiteral(v.getTime(), kind);
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
     return String(v);
@@ -32,7 +39,7 @@ export function literal(v: unknown, modern: boolean): string {
  * Replaces each `?` outside string literals and quoted names with the next value. Written by
  * hand: the statements are the collector's own, so a scanner for quotes is all that is needed.
  */
-export function bindParams(sql: string, params: readonly unknown[], modern: boolean): string {
+export function bindParams(sql: string, params: readonly unknown[], kind: TimeKind): string {
   let out = '';
   let k = 0;
   let quoteChar = '';
@@ -47,7 +54,7 @@ export function bindParams(sql: string, params: readonly unknown[], modern: bool
       out += c;
     } else if (c === '?') {
       if (k >= params.length) throw new Error('more placeholders than parameters');
-      out += literal(params[k++], modern);
+      out += literal(params[k++], kind);
     } else out += c;
   }
   if (k !== params.length) throw new Error(`${params.length} parameters for ${k} placeholders`);
