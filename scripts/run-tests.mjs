@@ -1,4 +1,5 @@
-// Runs every package's tests in one `node --test` process tree so CI reads a single summary.
+// Runs every test (packages/, deploy/ and scripts/ test folders) in one `node --test` process tree
+// so CI reads a single summary.
 // Usage: node scripts/run-tests.mjs [path-filter ...]
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ function walk(dir, out) {
 }
 
 const filters = process.argv.slice(2);
-const files = walk('packages', []).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
+const files = ['packages', 'deploy', 'scripts'].flatMap((root) => walk(root, [])).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
 if (files.length === 0) {
   console.error('no test files matched', filters);
   process.exit(1);

@@ -22,6 +22,8 @@ export type DatabaseConfig =
 
 export interface CollectorConfig {
   port: number;
+  /** Port of a separate ingest listener (POST /ingest, /health, /ready); unset: ingest on `port`. */
+  ingestPort?: number;
   host: string;
   dataDir: string;
   database: DatabaseConfig;
@@ -35,8 +37,11 @@ export interface CollectorConfig {
   spoolMaxBytes: number;
   ingestToken?: string;
   queryToken?: string;
+  metricsToken?: string;
   logLevel: string;
   shutdownTimeoutMs: number;
+  /** Longest a request may take to arrive, headers and body. */
+  requestTimeoutMs: number;
   /** Directory of the built dashboard served at `/`. */
   dashboardDir: string;
 }
@@ -61,7 +66,8 @@ interface Option {
 /** Every setting: an environment variable and the equivalent CLI flag. The README table mirrors this. */
 export const OPTIONS: readonly Option[] = [
   { env: 'PORT', flag: 'port', kind: 'int', def: '8080', doc: 'HTTP port' },
-  { env: 'HOST', flag: 'host', kind: 'string', def: '0.0.0.0', doc: 'Address to listen on' },
+  { env: 'INGEST_PORT', flag: 'ingest-port', kind: 'int', doc: 'Serve POST /ingest (with /health and /ready) on this port, and everything else on PORT without ingest (unset: ingest on PORT)' },
+  { env: 'HOST', flag: 'host', kind: 'string', def: '127.0.0.1', doc: 'Address to listen on (loopback; the container image sets 0.0.0.0)' },
   { env: 'MYSQL_DSN', flag: 'mysql-dsn', kind: 'string', doc: 'MySQL/MariaDB DSN in Go driver format: user:password@tcp(host:3306)/db?charset=utf8mb4&parseTime=True&loc=Local' },
   { env: 'DATABASE_URL', flag: 'database-url', kind: 'string', doc: 'mysql://user:password@host:3306/db, postgres://user:password@host:5432/db?sslmode=require, clickhouse://user:password@host:8123/db or sqlite:path/to/file.db (used when MYSQL_DSN is unset)' },
   { env: 'DATA_DIR', flag: 'data-dir', kind: 'string', def: './data', doc: 'Directory for the spool and the default SQLite database (access_logs.db)' },
@@ -74,8 +80,10 @@ export const OPTIONS: readonly Option[] = [
   { env: 'SPOOL_MAX_BYTES', flag: 'spool-max-bytes', kind: 'bytes', def: '1gb', doc: 'Bound of the on-disk spool; past it ingest answers 503 with Retry-After' },
   { env: 'INGEST_TOKEN', flag: 'ingest-token', kind: 'string', doc: 'Bearer token required by POST /ingest (unset: open)' },
   { env: 'QUERY_TOKEN', flag: 'query-token', kind: 'string', doc: 'Bearer token required by every route that reads logs (unset: open)' },
+  { env: 'METRICS_TOKEN', flag: 'metrics-token', kind: 'string', doc: 'Bearer token required by GET /metrics (unset: open)' },
   { env: 'LOG_LEVEL', flag: 'log-level', kind: 'level', def: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
   { env: 'SHUTDOWN_TIMEOUT_MS', flag: 'shutdown-timeout-ms', kind: 'int', def: '10000', doc: 'On SIGTERM, how long to keep draining the spool into the database' },
+  { env: 'REQUEST_TIMEOUT_MS', flag: 'request-timeout-ms', kind: 'int', def: '30000', doc: 'Longest a request may take to arrive, headers (at most 10 s of it) and body; past it 408 and the connection is closed' },
   { env: 'DASHBOARD_DIR', flag: 'dashboard-dir', kind: 'string', doc: 'Directory of the built dashboard served at / (unset: packages/dashboard/dist of this installation)' },
 ];
 
@@ -89,6 +97,9 @@ export function helpText(): string {
     'log-collector: durable access-log collector (ingest, query API, metrics)',
     '',
     'Usage: log-collector [options]',
+    '       log-collector drain --data-dir DIR [database options]',
+    '         empties the spool under DIR (left by a replica that is gone) into the database and',
+    '         exits: 0 once it is empty; retries while the database is down; safe to repeat',
     '',
     'Every option is also read from the environment variable in <>; flags win.',
     '',
@@ -244,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   if (!LEVELS.has(level)) throw new ConfigError(`LOG_LEVEL must be one of ${[...LEVELS].join(', ')}, got "${get.LOG_LEVEL}"`);
   const cfg: CollectorConfig & { help?: boolean } = {
     port: int('PORT', 0, 65535),
+    ingestPort: get.INGEST_PORT !== undefined ? int('INGEST_PORT', 0, 65535) : undefined,
     host: get.HOST!,
     dataDir,
     database,
@@ -256,10 +268,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     spoolMaxBytes: bytes('SPOOL_MAX_BYTES'),
     ingestToken: get.INGEST_TOKEN,
     queryToken: get.QUERY_TOKEN,
+    metricsToken: get.METRICS_TOKEN,
     logLevel: level,
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 0, 3_600_000),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 100, 3_600_000),
     dashboardDir: get.DASHBOARD_DIR ? resolve(get.DASHBOARD_DIR) : DEFAULT_DASHBOARD_DIR,
   };
+  if (cfg.ingestPort !== undefined && cfg.ingestPort !== 0 && cfg.ingestPort === cfg.port) throw new ConfigError(`INGEST_PORT (${cfg.ingestPort}) must differ from PORT; leave it unset to serve ingest on PORT`);
   if (cfg.flushSize > cfg.maxBatchRows) throw new ConfigError(`FLUSH_SIZE (${cfg.flushSize}) must not exceed MAX_BATCH_ROWS (${cfg.maxBatchRows})`);
   if (values.help) cfg.help = true;
   return cfg;

@@ -17,6 +17,10 @@ test('defaults: port 8080, SQLite under ./data, the seed batch defaults', () => 
   assert.deepEqual(c.database, { kind: 'sqlite', file: resolve('./data/access_logs.db') });
   assert.equal(c.ingestToken, undefined);
   assert.equal(c.logLevel, 'info');
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.ingestPort, undefined);
+  assert.equal(c.metricsToken, undefined);
+  assert.equal(c.requestTimeoutMs, 30_000);
 });
 
 test("the seed's Go-format MYSQL_DSN", () => {
@@ -68,6 +72,9 @@ test('invalid values are ConfigErrors that name the setting', () => {
     [{ LOG_LEVEL: 'loud' }, [], /LOG_LEVEL/],
     [{ MYSQL_DSN: 'nonsense' }, [], /MYSQL_DSN/],
     [{}, ['--no-such-flag'], /no-such-flag/],
+    [{ PORT: '8080', INGEST_PORT: '8080' }, [], /INGEST_PORT \(8080\) must differ from PORT/],
+    [{ INGEST_PORT: 'x' }, [], /INGEST_PORT must be a whole number/],
+    [{ REQUEST_TIMEOUT_MS: '5' }, [], /REQUEST_TIMEOUT_MS must be between/],
   ];
   for (const [env, argv, re] of cases) {
     assert.throws(() => loadConfig(env, argv), (e: unknown) => e instanceof ConfigError && re.test((e as Error).message), JSON.stringify([env, argv]));

@@ -17,11 +17,16 @@ for (const backend of BACKENDS) {
       await sleep(1000);
       proxy.cut();
       const ackedBeforeCut = load.acked.size;
-      // While the database is away, ingest keeps being acknowledged from the spool, and /ready says so.
-      await waitFor('not ready', async () => (await getJson(`${c.url}/ready`)).status === 503, 10_000);
+      // While the database is away, ingest keeps being acknowledged from the spool, and /ready stays
+      // 200 (the pod must stay in the Service) while its body and the metrics say the database is down.
+      await waitFor('the database reported down', async () => (await getJson(`${c.url}/ready`)).json.database === false, 10_000);
       await sleep(3000);
       const ackedDuringCut = load.acked.size - ackedBeforeCut;
+      const readyDuringCut = await getJson(`${c.url}/ready`);
+      assert.equal(readyDuringCut.status, 200, 'ready while the spool has room, database or not');
+      assert.equal(readyDuringCut.json.database, false);
       const metrics = await (await fetch(`${c.url}/metrics`)).text();
+      assert.match(metrics, /^log_collector_database_up 0$/m);
       const pending = Number(/^log_collector_pending_records (\d+)/m.exec(metrics)![1]);
       proxy.restore();
       await sleep(1000);
@@ -36,7 +41,8 @@ for (const backend of BACKENDS) {
         30_000,
         200,
       );
-      await waitFor('ready again', async () => (await getJson(`${c.url}/ready`)).status === 200, 10_000);
+      await waitFor('the database reported up again', async () => (await getJson(`${c.url}/ready`)).json.database === true, 10_000);
+      assert.match(await (await fetch(`${c.url}/metrics`)).text(), /^log_collector_database_up 1$/m);
       await c.close();
       const perId = await db.storedPerId('outage-');
       const dupes = [...perId].filter(([, n]) => n > 1);
@@ -195,7 +201,7 @@ test('database unreachable: ingest is acknowledged from the spool until SPOOL_MA
   const c = await startCollector(testConfig(dir, { MYSQL_DSN: `root@tcp(127.0.0.1:${port})/nowhere?timeout=1s`, SPOOL_MAX_BYTES: '4kb', SHUTDOWN_TIMEOUT_MS: '300' }));
   try {
     const ready = await getJson(`${c.url}/ready`);
-    assert.equal(ready.status, 503);
+    assert.equal(ready.status, 200, 'ready: the spool has room although the database is down');
     assert.equal(ready.json.database, false);
     let accepted = 0;
     let refused: Awaited<ReturnType<typeof post>> | undefined;

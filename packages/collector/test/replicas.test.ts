@@ -14,8 +14,9 @@ for (const backend of BACKENDS) {
     if (!url) return;
     const db = await backend.create(url);
     const dirs = Array.from({ length: REPLICAS }, () => tempDir());
-    // Long flush thresholds, so the killed replica's spool certainly holds unwritten records.
-    const envOf = (i: number) => ({ ...db.env(), DATA_DIR: dirs[i], FLUSH_INTERVAL_MS: '700', FLUSH_SIZE: '2000', MAX_BATCH_ROWS: '2000' });
+    // Flush thresholds longer than the time to the kill, so the killed replica's spool certainly
+    // holds records it has acknowledged and not written.
+    const envOf = (i: number) => ({ ...db.env(), DATA_DIR: dirs[i], FLUSH_INTERVAL_MS: '3000', FLUSH_SIZE: '10000', MAX_BATCH_ROWS: '10000' });
     // Started together: their first DDL on an empty database runs concurrently.
     const replicas: ChildCollector[] = await Promise.all(dirs.map((_, i) => spawnCollector(envOf(i))));
     const prefix = `rep-${backend.name === 'MariaDB' ? 'my' : 'pg'}`;
