@@ -34,8 +34,8 @@ export function Consumers({ params, reload }: { params: Record<string, string>; 
   const base = { ...filters, start_time: range.start, end: range.end };
   const key = JSON.stringify([base, reload]);
   const all = useApi(() => getJson<StatsAnswer>('stats', { ...base, group_by: 'consumer', limit: ALL }), key);
-  // The 429s per consumer: the same grouping over the rate-limited requests only.
-  const limited = useApi(() => getJson<StatsAnswer>('stats', { ...base, group_by: 'consumer', limit: ALL, kpis: 'false', response_code: RATE_LIMITED }), key);
+  // The 429s per consumer (and in all): the same grouping over the rate-limited requests only.
+  const limited = useApi(() => getJson<StatsAnswer>('stats', { ...base, group_by: 'consumer', limit: ALL, response_code: RATE_LIMITED }), key);
   const rows = useMemo(() => {
     const by429 = new Map((limited.data?.groups ?? []).map((g) => [g.key, g.requests]));
     return (all.data?.groups ?? []).map((g): GroupRow => ({ ...g, rate_limited: by429.get(g.key) ?? 0 }));
@@ -68,7 +68,7 @@ export function Consumers({ params, reload }: { params: Record<string, string>; 
         <Kpi id="spend" label="Spend" value={k ? fmtCost(costOf(k), currency) : '–'} />
         <Kpi id="tokens" label="Total tokens" value={fmtCompact(k?.total_tokens)} sub={k ? `${fmtCompact(k.input_tokens)} in · ${fmtCompact(k.output_tokens)} out` : ''} />
         <Kpi id="error-rate" label="Error rate (≥400)" value={fmtPct(k?.error_rate)} sub={k ? `${fmtInt(k.errors_5xx)} server errors (5xx)` : ''} />
-        <Kpi id="rate-limited" label="Rate limited (429)" value={limited.data && all.data ? fmtInt(rows.reduce((n, g) => n + (g.rate_limited ?? 0), 0)) : '–'} />
+        <Kpi id="rate-limited" label="Rate limited (429)" value={fmtInt(limited.data?.kpis?.requests)} />
       </div>
       <GroupTable
         title="Consumers"
