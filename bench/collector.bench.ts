@@ -1,24 +1,29 @@
-// Collector throughput into MariaDB with the seed's table, measured side by side in one run:
-//   1. the database's own limit: the same rows as 1000-row multi-row INSERTs straight through mysql2;
+// Collector throughput into each database, measured side by side in one run, per database:
+//   1. the database's own limit: the same rows loaded by its fastest bulk path straight from its
+//      client (MariaDB: 1000-row multi-row INSERTs through mysql2, into the seed's table;
+//      PostgreSQL: 1000-row COPYs through pg-copy-streams, into the table the collector creates);
 //   2. batched NDJSON ingest through a real collector child process;
 //   3. one JSON object per request (how the reference plugin posts), through the same collector,
 //      from wrk when Debian's wrk is installed (BENCH_GENERATOR=wrk|node), else from Node.
 // Rates are persisted rows per second (from the first request until the last row is in the table);
-// each phase starts from an empty table.
+// each phase starts from an empty table. The figures go to docs/benchmarks.md as well.
 // It runs the built collector (packages/collector/dist), as `npm start` does; `npm run bench` builds first.
-// Needs MariaDB/MySQL: BENCH_MYSQL_URL or TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306).
+// MariaDB: BENCH_MYSQL_URL or TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306);
+// PostgreSQL: BENCH_POSTGRES_URL or TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres);
+// BENCH_STORES=mariadb,postgres picks the databases (default both).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import mysql from 'mysql2/promise';
 import { Pool } from 'undici';
-import { SEED_FIELDS, SEED_TABLE_SQL_PATH } from '@db-log-pusher/schema';
 import { runKeepAliveLoad } from './keepalive-load.js';
 import { runWrkLoad, wrkAvailable } from './wrk-load.js';
+import { mysqlTarget, postgresTarget, type BenchTarget } from './collector-targets.js';
+import { writeBenchmarksDoc, type StoreFigures } from './collector-report.js';
 
-const BASE_URL = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
+const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const STORES = (process.env.BENCH_STORES ?? 'mariadb,postgres').split(',').map((x) => x.trim().toLowerCase());
 const DB_SECONDS = Number(process.env.BENCH_DB_SECONDS ?? 8);
 const NDJSON_RECORDS = Number(process.env.BENCH_NDJSON_RECORDS ?? 200_000);
 const SINGLE_RECORDS = Number(process.env.BENCH_SINGLE_RECORDS ?? 200_000);
@@ -35,10 +40,8 @@ const GENERATOR = process.env.BENCH_GENERATOR ?? (wrkAvailable() ? 'wrk' : 'node
 if (GENERATOR !== 'wrk' && GENERATOR !== 'node') throw new Error(`BENCH_GENERATOR must be wrk or node, not ${GENERATOR}`);
 const SINGLE_SECONDS = Number(process.env.BENCH_SINGLE_SECONDS ?? 15);
 const TIME_LIMIT_MS = 60_000;
+const SETTLE_MAX_MS = Number(process.env.BENCH_SETTLE_SECONDS ?? 20) * 1000;
 
-const u = new URL(BASE_URL);
-const server = { host: u.hostname || '127.0.0.1', port: Number(u.port || 3306), user: decodeURIComponent(u.username || 'root'), password: decodeURIComponent(u.password) };
-const dbName = `dblog_bench_${randomBytes(4).toString('hex')}`;
 
 /** A record shaped like what the plugin sends for an AI call: every seed field set. */
 function record(i: number): Record<string, unknown> {
@@ -93,7 +96,7 @@ function cpuTimes(): { busy: number; total: number } {
 }
 
 /**
- * Waits (at most 60 s) until the machine has been nearly idle for a second: the database keeps
+ * Waits (at most BENCH_SETTLE_SECONDS, 20 s: the shared machine is rarely idle) until the machine has been nearly idle for a second: the database keeps
  * purging and flushing pages after a heavy phase, and that work would count against the next.
  */
 async function settle(): Promise<void> {
@@ -103,7 +106,7 @@ async function settle(): Promise<void> {
     await sleep(1000);
     const b = cpuTimes();
     const busy = (b.busy - a.busy) / Math.max(1, b.total - a.total);
-    if (busy < 0.1 || Date.now() - t0 > 60_000) {
+    if (busy < 0.1 || Date.now() - t0 > SETTLE_MAX_MS) {
       if (Date.now() - t0 > 1500) console.log(`  (waited ${((Date.now() - t0) / 1000).toFixed(0)} s for the machine to settle; ${(busy * 100).toFixed(0)}% busy)`);
       return;
     }
@@ -126,100 +129,82 @@ function hostSpeed(): number {
   }
   return ((performance.now() - t0) * 1000) / n;
 }
-const speedLine = () => `host speed: one JSON.parse of the record takes ${hostSpeed().toFixed(1)} µs on one thread (lower is faster)`;
+const speedLine = (us: number) => `host speed: one JSON.parse of the record takes ${us.toFixed(1)} µs on one thread (lower is faster)`;
 
-async function main() {
-  // The machine is shared: say how busy it was, since every figure below depends on it.
-  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores)`);
-  console.log(speedLine());
-  const admin = await mysql.createConnection({ ...server, multipleStatements: true });
-  await admin.query(`CREATE DATABASE ${dbName} DEFAULT CHARACTER SET utf8mb4`);
-  await admin.query(`USE ${dbName}`);
-  const seedSql = readFileSync(SEED_TABLE_SQL_PATH, 'utf8').split('\n').filter((l) => !/^\s*(CREATE DATABASE|USE)\b/i.test(l)).join('\n');
-  await admin.query(seedSql);
-  const dataDir = mkdtempSync(join(tmpdir(), 'collector-bench-'));
-  let child: ReturnType<typeof spawn> | undefined;
-  try {
-    // --- 1. the database's own limit --------------------------------------------------------
-    const cols = SEED_FIELDS.map((f) => f.name);
-    const pool = Array.from({ length: 20 }, (_, k) => record(k));
-    const toRow = (r: Record<string, unknown>) => cols.map((c) => (c === 'start_time' ? String(r[c]).slice(0, 19).replace('T', ' ') : r[c] ?? null));
-    const conn = await mysql.createConnection({ ...server, database: dbName, timezone: 'Z' });
-    let dbRows = 0;
-    let n = 0;
-    await settle();
-    const t0 = performance.now();
-    while (performance.now() - t0 < DB_SECONDS * 1000) {
-      const rows = Array.from({ length: 1000 }, () => toRow({ ...pool[n % 20], request_id: `db-${n++}` }));
-      await conn.query(`INSERT INTO access_logs (${cols.join(',')}) VALUES ?`, [rows]);
-      dbRows += rows.length;
-    }
-    const dbRate = dbRows / ((performance.now() - t0) / 1000);
-    await conn.end();
-    console.log(`database limit (1000-row INSERTs via mysql2): ${fmt(dbRate)} rows/s (${fmt(dbRows)} rows)`);
 
-    // --- the collector ------------------------------------------------------------------------
-    const cred = server.password ? `${server.user}:${server.password}` : server.user;
-    const cli = new URL('../packages/collector/dist/cli.js', import.meta.url).pathname;
-    if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build, or npm run bench, which builds)`);
-    child = spawn(process.execPath, [cli], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', MYSQL_DSN: `${cred}@tcp(${server.host}:${server.port})/${dbName}?charset=utf8mb4&parseTime=True&loc=Local` },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    const deadline = Date.now() + 30_000;
-    let url = '';
-    while (!url) {
-      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) url = m[1];
-      else if (Date.now() > deadline || child.exitCode !== null) throw new Error(`collector did not start: ${out}`);
-      else await sleep(50);
-    }
-    const pid = child.pid!;
-    const peakRss = () => {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      return m ? Number(m[1]) * 1024 : 0;
-    };
-    /** CPU seconds (user + system, all threads) the collector process has used so far. */
-    const clockTicks = 100; // USER_HZ on Linux
-    const collectorCpu = () => {
+/** Bodies are cut from a template so the load generator spends little CPU of its own. */
+const template = JSON.stringify({ ...record(0), request_id: '\u0000' }).split('\\u0000');
+
+/** One object per request to `base` with the chosen generator; ids are `${tag}-${n}`. */
+async function drive(base: string, tag: string, total: number, deadline = Infinity, seconds = SINGLE_SECONDS) {
+  const load = { url: base, path: '/ingest', contentType: 'application/json', connections: SINGLE_CONNECTIONS };
+  if (GENERATOR === 'wrk') return runWrkLoad({ ...load, seconds, prefix: template[0], suffix: template[1], tag });
+  const before = process.cpuUsage();
+  const r = await runKeepAliveLoad({ ...load, total, deadline, body: (i) => `${template[0]}${tag}-${i}${template[1]}` });
+  const cpu = process.cpuUsage(before);
+  return { ...r, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** The collector (built CLI) as a child process on `env`'s database; resolves once it listens. */
+async function startCollector(env: Record<string, string>, dataDir: string) {
+  const cli = new URL('../packages/collector/dist/cli.js', import.meta.url).pathname;
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm run build, or npm run bench, which builds)`);
+  const child = spawn(process.execPath, [cli], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
+    if (m) break;
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`collector did not start: ${out}`);
+    await sleep(50);
+  }
+  const url = /"url":"(http:\/\/[^"]+)"/.exec(out)![1];
+  const pid = child.pid!;
+  return {
+    url,
+    /** Peak resident memory so far. */
+    peakRss: () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
+    /** CPU seconds (user + system, all threads) used so far; USER_HZ is 100 on Linux. */
+    cpu: () => {
       const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(f[11]) + Number(f[12])) / clockTicks; // utime, stime
-    };
-    const counter = await mysql.createConnection({ ...server, database: dbName });
-    // Progress by MAX(id) (cheap), then one exact COUNT once the ids say everything is in.
-    const maxId = async () => {
-      const [r] = await counter.query('SELECT COALESCE(MAX(id), 0) AS m FROM access_logs');
-      return Number((r as { m: number }[])[0].m);
-    };
-    const count = async () => {
-      const [r] = await counter.query('SELECT COUNT(*) AS n FROM access_logs WHERE id > ?', [maxIdBefore]);
-      return Number((r as { n: number }[])[0].n);
-    };
-    let maxIdBefore = 0;
-    // Every phase starts from an empty table, as the database limit did: a table that already
-    // holds the earlier phases' rows makes each index insert dearer and would tilt the comparison.
-    const markStart = async () => {
-      await counter.query('TRUNCATE TABLE access_logs');
-      await settle();
-      maxIdBefore = await maxId();
-    };
+      return (Number(f[11]) + Number(f[12])) / 100;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
 
-    /** Sends with `send`, then waits until `total` rows are persisted; returns rows/s. */
+/** Every phase against one database; returns its figures. */
+async function benchStore(target: BenchTarget): Promise<StoreFigures> {
+  console.log(`\n--- ${target.name} (${target.version}) ---`);
+  await settle();
+  const dbRate = await target.limit(DB_SECONDS, (n) => ({ ...record(n % 20), request_id: `db-${n}` }));
+  console.log(`${target.name} limit (${target.bulkPath}): ${fmt(dbRate)} rows/s`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'collector-bench-'));
+  const collector = await startCollector(target.collectorEnv, dataDir);
+  try {
+    let maxIdBefore = 0;
+    /** Sends with `send`, then waits until every sent row is persisted; returns rows/s. */
     async function measure(name: string, total: number, send: (deadline: number) => Promise<number>): Promise<number> {
-      await markStart();
+      // Every phase starts from an empty table, as the limit did: a table that already holds the
+      // earlier phases' rows makes each index insert dearer and would tilt the comparison.
+      await target.truncate();
+      await settle();
+      maxIdBefore = await target.maxId();
       const start = performance.now();
       const deadline = Date.now() + TIME_LIMIT_MS;
       const sent = await send(deadline);
       const sentAt = performance.now();
-      while ((await maxId()) - maxIdBefore < sent && Date.now() < deadline + 30_000) await sleep(20);
+      // Progress by MAX(id) (cheap), then one exact COUNT once the ids say everything is in.
+      while ((await target.maxId()) - maxIdBefore < sent && Date.now() < deadline + 30_000) await sleep(20);
       const secs = (performance.now() - start) / 1000;
-      const persisted = await count();
+      const persisted = await target.countAbove(maxIdBefore);
       const rate = persisted / secs;
-      console.log(
-        `${name}: ${fmt(rate)} persisted records/s (${fmt(persisted)} of ${fmt(sent)} sent${sent < total ? ', time-bounded' : ''}; sending took ${((sentAt - start) / 1000).toFixed(1)} s, all persisted after ${secs.toFixed(1)} s)`,
-      );
+      console.log(`${name}: ${fmt(rate)} persisted records/s (${fmt(persisted)} of ${fmt(sent)} sent${sent < total ? ', time-bounded' : ''}; sending took ${((sentAt - start) / 1000).toFixed(1)} s, all persisted after ${secs.toFixed(1)} s)`);
       // wrk stops with requests in flight: the collector may have acknowledged (and so persists)
       // up to one per connection more than wrk counted.
       if (persisted < sent) console.log(`  WARNING: ${sent - persisted} acknowledged records not persisted in time`);
@@ -227,22 +212,8 @@ async function main() {
       return rate;
     }
 
-    // Bodies are cut from a template so the load generator spends little CPU of its own.
-    const template = JSON.stringify({ ...record(0), request_id: '\u0000' }).split('\\u0000');
-
-    /** One object per request to `base` with the chosen generator; ids are `${tag}-${n}`. */
-    async function drive(base: string, tag: string, total: number, deadline = Infinity, seconds = SINGLE_SECONDS) {
-      const load = { url: base, path: '/ingest', contentType: 'application/json', connections: SINGLE_CONNECTIONS };
-      if (GENERATOR === 'wrk') return runWrkLoad({ ...load, seconds, prefix: template[0], suffix: template[1], tag });
-      const before = process.cpuUsage();
-      const r = await runKeepAliveLoad({ ...load, total, deadline, body: (i) => `${template[0]}${tag}-${i}${template[1]}` });
-      const cpu = process.cpuUsage(before);
-      return { ...r, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
-    }
-
-    // --- 2. batched NDJSON ---------------------------------------------------------------------
-    const ndPool = new Pool(url, { connections: 4, pipelining: 1 });
-    const ndRate = await measure('batched NDJSON ingest (1000 records/request)', NDJSON_RECORDS, async (deadline) => {
+    const ndPool = new Pool(collector.url, { connections: 4, pipelining: 1 });
+    const ndRate = await measure(`batched NDJSON ingest (${NDJSON_BATCH} records/request)`, NDJSON_RECORDS, async (deadline) => {
       let next = 0;
       let sent = 0;
       const worker = async () => {
@@ -262,62 +233,81 @@ async function main() {
     });
     await ndPool.close();
 
-    // --- 3. one object per request --------------------------------------------------------------
     const singleRates: number[] = [];
-    const generatorName = GENERATOR === 'wrk' ? 'wrk' : 'Node generator';
-    const how = GENERATOR === 'wrk' ? `wrk for ${SINGLE_SECONDS} s` : generatorName;
+    const cpuPerRecord: number[] = [];
+    const how = GENERATOR === 'wrk' ? `wrk for ${SINGLE_SECONDS} s` : 'Node generator';
     for (let run = 1; run <= SINGLE_RUNS; run++) {
-      const cpuBefore = collectorCpu();
+      const cpuBefore = collector.cpu();
       let singleSent = 0;
       let genCpu = 0;
       const name = `one object per request, run ${run} of ${SINGLE_RUNS} (${how}, ${SINGLE_CONNECTIONS} keep-alive connections, one request in flight on each)`;
       singleRates.push(
         await measure(name, GENERATOR === 'wrk' ? Infinity : SINGLE_RECORDS, async (deadline) => {
-          const r = await drive(url, `bench-s${run}`, SINGLE_RECORDS, deadline);
+          const r = await drive(collector.url, `bench-s${run}`, SINGLE_RECORDS, deadline);
           if (r.firstFailure) throw new Error(`ingest answered ${r.firstFailure}`);
           singleSent = r.ok;
           genCpu = r.cpuSeconds;
           return r.ok;
         }),
       );
-      const collectorUs = ((collectorCpu() - cpuBefore) * 1e6) / singleSent;
+      const collectorUs = ((collector.cpu() - cpuBefore) * 1e6) / singleSent;
+      cpuPerRecord.push(collectorUs);
       console.log(`  CPU per record: collector ${collectorUs.toFixed(0)} µs, load generator ${((genCpu * 1e6) / singleSent).toFixed(0)} µs; load average ${loadavg()[0].toFixed(2)}`);
     }
     const sorted = [...singleRates].sort((a, b) => a - b);
     const singleRate = sorted[Math.floor(sorted.length / 2)];
-    const rss = peakRss();
-
-    // --- context: the same load generator against a server that only answers 200 --------------
-    // On a shared 2-core machine the generator, the collector and MariaDB compete for CPU; this
-    // is the ceiling the generator itself reaches here, for reading the figure above.
-    const echo = spawn(
-      process.execPath,
-      ['-e', "require('http').createServer((q,r)=>{q.resume();q.on('end',()=>{const b='{\"status\":\"success\",\"accepted\":1}';r.writeHead(200,{'content-type':'application/json','content-length':b.length});r.end(b)})}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})"],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const echoPort = await new Promise<number>((resolve) => echo.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
-    const echoLoad = await drive(`http://127.0.0.1:${echoPort}`, 'echo', Math.min(SINGLE_RECORDS, 100_000), Infinity, 5);
-    const echoRate = echoLoad.ok / echoLoad.seconds;
-    echo.kill();
-    console.log(`load generator ceiling (${generatorName}, same requests to a bare node:http server that only answers): ${fmt(echoRate)} requests/s`);
-    await counter.end();
-
-    console.log('');
-    console.log(`NDJSON / database limit: ${(ndRate / dbRate).toFixed(2)} (target >= 0.80)`);
-    console.log(`one-object-per-request (median of ${SINGLE_RUNS}; runs ${singleRates.map(fmt).join(', ')}): ${fmt(singleRate)} records/s (target >= 15,000): ${(singleRate / 15000).toFixed(2)} of target; ${(singleRate / dbRate).toFixed(2)} of the database limit`);
-    console.log(`one-object-per-request / load generator ceiling: ${(singleRate / echoRate).toFixed(2)}`);
-    console.log(`collector peak RSS: ${(rss / 1024 / 1024).toFixed(0)} MiB`);
-    console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-    console.log(speedLine());
+    console.log(`${target.name}: NDJSON / limit ${(ndRate / dbRate).toFixed(2)} (target >= 0.80); one object per request (median of ${SINGLE_RUNS}) ${fmt(singleRate)} records/s, ${(singleRate / dbRate).toFixed(2)} of the limit`);
+    return { store: target.name, version: target.version, bulkPath: target.bulkPath, limit: dbRate, ndjson: ndRate, singleRuns: singleRates, single: singleRate, cpuPerRecord, peakRss: collector.peakRss() };
   } finally {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child!.once('exit', r));
-    }
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName}`).catch(() => undefined);
-    await admin.end();
+    await collector.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The same load generator against a bare node:http server that only answers 200: its ceiling on this machine. */
+async function generatorCeiling(): Promise<number> {
+  const echo = spawn(
+    process.execPath,
+    ['-e', "require('http').createServer((q,r)=>{q.resume();q.on('end',()=>{const b='{\"status\":\"success\",\"accepted\":1}';r.writeHead(200,{'content-type':'application/json','content-length':b.length});r.end(b)})}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})"],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve) => echo.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+  const r = await drive(`http://127.0.0.1:${port}`, 'echo', Math.min(SINGLE_RECORDS, 100_000), Infinity, 5);
+  echo.kill();
+  return r.ok / r.seconds;
+}
+
+async function main() {
+  // The machine is shared: say how busy it was, since every figure below depends on it.
+  const loadStart = loadavg();
+  const speedStart = hostSpeed();
+  console.log(`load average at start: ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(speedLine(speedStart));
+  const figures: StoreFigures[] = [];
+  for (const [key, make, url] of [['mariadb', mysqlTarget, MYSQL_URL], ['postgres', postgresTarget, POSTGRES_URL]] as const) {
+    if (!STORES.includes(key)) continue;
+    const target = await make(url);
+    try {
+      figures.push(await benchStore(target));
+    } finally {
+      await target.drop();
+    }
+  }
+  const ceiling = await generatorCeiling();
+  const generator = GENERATOR === 'wrk' ? 'wrk' : 'Node generator';
+  console.log(`\nload generator ceiling (${generator}, same requests to a bare node:http server that only answers): ${fmt(ceiling)} requests/s`);
+  for (const f of figures) {
+    console.log(`${f.store}: NDJSON / limit ${(f.ndjson / f.limit).toFixed(2)} (target >= 0.80); one object per request ${(f.single / f.limit).toFixed(2)} of the limit, ${(f.single / ceiling).toFixed(2)} of the generator ceiling; peak RSS ${(f.peakRss / 1024 / 1024).toFixed(0)} MiB`);
+  }
+  const loadEnd = loadavg();
+  const speedEnd = hostSpeed();
+  console.log(`load average at end: ${loadEnd.map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(speedLine(speedEnd));
+  const doc = writeBenchmarksDoc({
+    figures, ceiling, generator, loadStart, loadEnd, speedStart, speedEnd,
+    settings: { dbSeconds: DB_SECONDS, ndjsonRecords: NDJSON_RECORDS, ndjsonBatch: NDJSON_BATCH, singleRuns: SINGLE_RUNS, connections: SINGLE_CONNECTIONS, singleSeconds: SINGLE_SECONDS, singleRecords: SINGLE_RECORDS },
+  });
+  console.log(`written: ${doc}`);
 }
 
 main().catch((e) => {

@@ -5,7 +5,7 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   base: './',
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 300 },
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 300 },
   server: {
     // `npm run dev -w packages/dashboard` proxies the API to a collector on :8080.
     proxy: Object.fromEntries(['/stats', '/query', '/health'].map((p) => [p, 'http://127.0.0.1:8080'])),

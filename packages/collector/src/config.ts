@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parsePostgresUrl, type PostgresConfig } from './store/postgres/url.js';
 
 /** Where the collector stores logs, resolved from MYSQL_DSN / DATABASE_URL / DATA_DIR. */
 export type DatabaseConfig =
@@ -14,13 +15,18 @@ export type DatabaseConfig =
       database: string;
       /** Connect timeout in ms (Go DSN `timeout`, default 5 s). */
       connectTimeoutMs: number;
-    };
+    }
+  | PostgresConfig;
 
 export interface CollectorConfig {
   port: number;
+  /** Port of a separate ingest listener (POST /ingest, /health, /ready); unset: ingest on `port`. */
+  ingestPort?: number;
   host: string;
   dataDir: string;
   database: DatabaseConfig;
+  /** RETENTION_DAYS; 0 keeps rows forever. */
+  retentionDays: number;
   flushSize: number;
   flushIntervalMs: number;
   maxBatchRows: number;
@@ -29,8 +35,11 @@ export interface CollectorConfig {
   spoolMaxBytes: number;
   ingestToken?: string;
   queryToken?: string;
+  metricsToken?: string;
   logLevel: string;
   shutdownTimeoutMs: number;
+  /** Longest a request may take to arrive, headers and body. */
+  requestTimeoutMs: number;
   /** Directory of the built dashboard served at `/`. */
   dashboardDir: string;
 }
@@ -55,10 +64,12 @@ interface Option {
 /** Every setting: an environment variable and the equivalent CLI flag. The README table mirrors this. */
 export const OPTIONS: readonly Option[] = [
   { env: 'PORT', flag: 'port', kind: 'int', def: '8080', doc: 'HTTP port' },
-  { env: 'HOST', flag: 'host', kind: 'string', def: '0.0.0.0', doc: 'Address to listen on' },
+  { env: 'INGEST_PORT', flag: 'ingest-port', kind: 'int', doc: 'Serve POST /ingest (with /health and /ready) on this port, and everything else on PORT without ingest (unset: ingest on PORT)' },
+  { env: 'HOST', flag: 'host', kind: 'string', def: '127.0.0.1', doc: 'Address to listen on (loopback; the container image sets 0.0.0.0)' },
   { env: 'MYSQL_DSN', flag: 'mysql-dsn', kind: 'string', doc: 'MySQL/MariaDB DSN in Go driver format: user:password@tcp(host:3306)/db?charset=utf8mb4&parseTime=True&loc=Local' },
-  { env: 'DATABASE_URL', flag: 'database-url', kind: 'string', doc: 'mysql://user:password@host:3306/db or sqlite:path/to/file.db (used when MYSQL_DSN is unset)' },
+  { env: 'DATABASE_URL', flag: 'database-url', kind: 'string', doc: 'mysql://user:password@host:3306/db, postgres://user:password@host:5432/db?sslmode=require or sqlite:path/to/file.db (used when MYSQL_DSN is unset)' },
   { env: 'DATA_DIR', flag: 'data-dir', kind: 'string', def: './data', doc: 'Directory for the spool and the default SQLite database (access_logs.db)' },
+  { env: 'RETENTION_DAYS', flag: 'retention-days', kind: 'int', def: '0', doc: 'Delete rows whose start_time is older than this many days, in small batches every hour (0: keep everything)' },
   { env: 'FLUSH_SIZE', flag: 'flush-size', kind: 'int', def: '50', doc: 'Write to the database once this many records are pending' },
   { env: 'FLUSH_INTERVAL_MS', flag: 'flush-interval-ms', kind: 'int', def: '1000', doc: '... or once the oldest pending record is this old (ms)' },
   { env: 'MAX_BATCH_ROWS', flag: 'max-batch-rows', kind: 'int', def: '1000', doc: 'Most rows per INSERT statement while the database is busy' },
@@ -67,8 +78,10 @@ export const OPTIONS: readonly Option[] = [
   { env: 'SPOOL_MAX_BYTES', flag: 'spool-max-bytes', kind: 'bytes', def: '1gb', doc: 'Bound of the on-disk spool; past it ingest answers 503 with Retry-After' },
   { env: 'INGEST_TOKEN', flag: 'ingest-token', kind: 'string', doc: 'Bearer token required by POST /ingest (unset: open)' },
   { env: 'QUERY_TOKEN', flag: 'query-token', kind: 'string', doc: 'Bearer token required by every route that reads logs (unset: open)' },
+  { env: 'METRICS_TOKEN', flag: 'metrics-token', kind: 'string', doc: 'Bearer token required by GET /metrics (unset: open)' },
   { env: 'LOG_LEVEL', flag: 'log-level', kind: 'level', def: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
   { env: 'SHUTDOWN_TIMEOUT_MS', flag: 'shutdown-timeout-ms', kind: 'int', def: '10000', doc: 'On SIGTERM, how long to keep draining the spool into the database' },
+  { env: 'REQUEST_TIMEOUT_MS', flag: 'request-timeout-ms', kind: 'int', def: '30000', doc: 'Longest a request may take to arrive, headers (at most 10 s of it) and body; past it 408 and the connection is closed' },
   { env: 'DASHBOARD_DIR', flag: 'dashboard-dir', kind: 'string', doc: 'Directory of the built dashboard served at / (unset: packages/dashboard/dist of this installation)' },
 ];
 
@@ -82,6 +95,9 @@ export function helpText(): string {
     'log-collector: durable access-log collector (ingest, query API, metrics)',
     '',
     'Usage: log-collector [options]',
+    '       log-collector drain --data-dir DIR [database options]',
+    '         empties the spool under DIR (left by a replica that is gone) into the database and',
+    '         exits: 0 once it is empty; retries while the database is down; safe to repeat',
     '',
     'Every option is also read from the environment variable in <>; flags win.',
     '',
@@ -161,7 +177,7 @@ export function parseGoMysqlDsn(dsn: string): Extract<DatabaseConfig, { kind: 'm
   return { kind: 'mysql', host, port, user, password, database, connectTimeoutMs };
 }
 
-/** Parses DATABASE_URL: `mysql://user:pass@host:port/db` or `sqlite:path` (`sqlite://path`). */
+/** Parses DATABASE_URL: `mysql://user:pass@host:port/db`, `postgres://…` or `sqlite:path` (`sqlite://path`). */
 export function parseDatabaseUrl(url: string, dataDir: string): DatabaseConfig {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
@@ -188,7 +204,14 @@ export function parseDatabaseUrl(url: string, dataDir: string): DatabaseConfig {
       connectTimeoutMs: 5000,
     };
   }
-  throw new ConfigError(`DATABASE_URL scheme "${u.protocol}" is not supported (use mysql:// or sqlite:)`);
+  if (u.protocol === 'postgres:' || u.protocol === 'postgresql:') {
+    try {
+      return parsePostgresUrl(u);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  }
+  throw new ConfigError(`DATABASE_URL scheme "${u.protocol}" is not supported (use mysql://, postgres:// or sqlite:)`);
 }
 
 /**
@@ -223,9 +246,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   if (!LEVELS.has(level)) throw new ConfigError(`LOG_LEVEL must be one of ${[...LEVELS].join(', ')}, got "${get.LOG_LEVEL}"`);
   const cfg: CollectorConfig & { help?: boolean } = {
     port: int('PORT', 0, 65535),
+    ingestPort: get.INGEST_PORT !== undefined ? int('INGEST_PORT', 0, 65535) : undefined,
     host: get.HOST!,
     dataDir,
     database,
+    retentionDays: int('RETENTION_DAYS', 0, 100_000),
     flushSize: int('FLUSH_SIZE', 1, 1_000_000),
     flushIntervalMs: int('FLUSH_INTERVAL_MS', 1, 3_600_000),
     maxBatchRows: int('MAX_BATCH_ROWS', 1, 10_000),
@@ -234,10 +259,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     spoolMaxBytes: bytes('SPOOL_MAX_BYTES'),
     ingestToken: get.INGEST_TOKEN,
     queryToken: get.QUERY_TOKEN,
+    metricsToken: get.METRICS_TOKEN,
     logLevel: level,
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 0, 3_600_000),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 100, 3_600_000),
     dashboardDir: get.DASHBOARD_DIR ? resolve(get.DASHBOARD_DIR) : DEFAULT_DASHBOARD_DIR,
   };
+  if (cfg.ingestPort !== undefined && cfg.ingestPort !== 0 && cfg.ingestPort === cfg.port) throw new ConfigError(`INGEST_PORT (${cfg.ingestPort}) must differ from PORT; leave it unset to serve ingest on PORT`);
   if (cfg.flushSize > cfg.maxBatchRows) throw new ConfigError(`FLUSH_SIZE (${cfg.flushSize}) must not exceed MAX_BATCH_ROWS (${cfg.maxBatchRows})`);
   if (values.help) cfg.help = true;
   return cfg;
@@ -245,5 +273,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
 
 /** The database target without its password, for logs. */
 export function describeDatabase(d: DatabaseConfig): string {
-  return d.kind === 'sqlite' ? `sqlite:${d.file}` : `mysql://${d.user}@${d.host}:${d.port}/${d.database}`;
+  if (d.kind === 'sqlite') return `sqlite:${d.file}`;
+  return `${d.kind}://${d.user}@${d.host}:${d.port}/${d.database}${d.kind === 'postgres' ? `?sslmode=${d.sslmode}` : ''}`;
 }

@@ -15,9 +15,11 @@ export interface CollectorMetrics {
   dbErrors: Counter;
   pendingRecords: Gauge;
   spoolBytes: Gauge;
+  databaseUp: Gauge;
+  invalidUtf8: Counter;
 }
 
-export function createMetrics(sample: () => { pendingRecords: number; spoolBytes: number }): CollectorMetrics {
+export function createMetrics(sample: () => { pendingRecords: number; spoolBytes: number; databaseUp: boolean }): CollectorMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const state = () => sample();
@@ -67,6 +69,19 @@ export function createMetrics(sample: () => { pendingRecords: number; spoolBytes
       collect() {
         this.set(state().spoolBytes);
       },
+    }),
+    databaseUp: new Gauge({
+      name: 'log_collector_database_up',
+      help: 'Whether the database answered the last operation (1) or not (0); /ready stays 200 either way while the spool has room',
+      registers: [registry],
+      collect() {
+        this.set(state().databaseUp ? 1 : 0);
+      },
+    }),
+    invalidUtf8: new Counter({
+      name: 'log_collector_invalid_utf8_requests_total',
+      help: 'Ingest requests whose body held invalid UTF-8, stored with U+FFFD in place of the bad bytes',
+      registers: [registry],
     }),
   };
 }

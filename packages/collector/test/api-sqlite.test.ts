@@ -265,6 +265,10 @@ test('plain ingest requests, served straight from node:http, answer exactly as t
       ['malformed JSON', '{"start_time":', 'application/json', auth],
       ['a bad field', JSON.stringify({ ...good, response_code: 'x' }), 'application/json', auth],
       ['too many records', JSON.stringify([good, good, good, good]), 'application/json', auth],
+      ['a negative size', JSON.stringify({ ...good, bytes_sent: -1 }), 'application/json', auth],
+      ['ai_log nested too deep', JSON.stringify({ ...good, ai_log: JSON.parse('{"a":'.repeat(99) + '{}' + '}'.repeat(99)) }), 'application/json', auth],
+      ['a latin1 charset', JSON.stringify(good), 'application/json; charset=latin1', auth],
+      ['gzip', JSON.stringify(good), 'application/json', { ...auth, 'content-encoding': 'gzip' }],
       ['no token', JSON.stringify(good), 'application/json', {}],
       ['a wrong token', JSON.stringify(good), 'application/json', { authorization: 'Bearer nope' }],
     ];

@@ -10,11 +10,17 @@ test('defaults: port 8080, SQLite under ./data, the seed batch defaults', () => 
   const c = loadConfig({}, []);
   assert.equal(c.port, 8080);
   assert.equal(c.flushSize, 50);
+  assert.equal(c.retentionDays, 0, 'RETENTION_DAYS unset keeps every row');
+  assert.equal(loadConfig({}, ['--retention-days', '30']).retentionDays, 30);
   assert.equal(c.flushIntervalMs, 1000);
   assert.equal(c.dataDir, resolve('./data'));
   assert.deepEqual(c.database, { kind: 'sqlite', file: resolve('./data/access_logs.db') });
   assert.equal(c.ingestToken, undefined);
   assert.equal(c.logLevel, 'info');
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.ingestPort, undefined);
+  assert.equal(c.metricsToken, undefined);
+  assert.equal(c.requestTimeoutMs, 30_000);
 });
 
 test("the seed's Go-format MYSQL_DSN", () => {
@@ -35,14 +41,15 @@ test("the seed's Go-format MYSQL_DSN", () => {
   assert.throws(() => parseGoMysqlDsn('user:pw@tcp(h:99999)/x'), /port/);
 });
 
-test('DATABASE_URL: mysql:// and sqlite:, MYSQL_DSN wins', () => {
+test('DATABASE_URL: mysql://, postgres:// and sqlite:, MYSQL_DSN wins', () => {
   const m = loadConfig({ DATABASE_URL: 'mysql://u:p%40ss@db.example:3310/logs' }, []);
   assert.deepEqual(m.database, { kind: 'mysql', host: 'db.example', port: 3310, user: 'u', password: 'p@ss', database: 'logs', connectTimeoutMs: 5000 });
   const s = loadConfig({ DATABASE_URL: 'sqlite:/var/lib/x.db' }, []);
   assert.deepEqual(s.database, { kind: 'sqlite', file: '/var/lib/x.db' });
   const both = loadConfig({ DATABASE_URL: 'sqlite:/x.db', MYSQL_DSN: 'a@tcp(h:1)/d' }, []);
   assert.equal(both.database.kind, 'mysql');
-  assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://h/db' }, []), /not supported/);
+  assert.equal(loadConfig({ DATABASE_URL: 'postgres://h/db' }, []).database.kind, 'postgres');
+  assert.throws(() => loadConfig({ DATABASE_URL: 'redis://h/db' }, []), /scheme "redis:" is not supported \(use mysql:\/\/, postgres:\/\/ or sqlite:\)/);
 });
 
 test('flags override the environment; sizes take units', () => {
@@ -65,6 +72,9 @@ test('invalid values are ConfigErrors that name the setting', () => {
     [{ LOG_LEVEL: 'loud' }, [], /LOG_LEVEL/],
     [{ MYSQL_DSN: 'nonsense' }, [], /MYSQL_DSN/],
     [{}, ['--no-such-flag'], /no-such-flag/],
+    [{ PORT: '8080', INGEST_PORT: '8080' }, [], /INGEST_PORT \(8080\) must differ from PORT/],
+    [{ INGEST_PORT: 'x' }, [], /INGEST_PORT must be a whole number/],
+    [{ REQUEST_TIMEOUT_MS: '5' }, [], /REQUEST_TIMEOUT_MS must be between/],
   ];
   for (const [env, argv, re] of cases) {
     assert.throws(() => loadConfig(env, argv), (e: unknown) => e instanceof ConfigError && re.test((e as Error).message), JSON.stringify([env, argv]));

@@ -212,9 +212,9 @@ test("a row the user's table refuses (a CHECK constraint) is set aside; the rest
   let c: RunningCollector | undefined;
   try {
     await createSeedTable(db);
-    await db.conn.query('ALTER TABLE access_logs ADD CONSTRAINT chk_code CHECK (response_code < 600)');
+    await db.conn.query('ALTER TABLE access_logs ADD CONSTRAINT chk_code CHECK (response_code <> 418)');
     c = await startCollector(testConfig(dir, { MYSQL_DSN: db.goDsn }), { logger: pino({ level: 'silent' }) });
-    const body = ['ck-1', 'ck-2', 'ck-3'].map((id, i) => JSON.stringify(smallRecord(id, { response_code: i === 1 ? 700 : 200 }))).join('\n');
+    const body = ['ck-1', 'ck-2', 'ck-3'].map((id, i) => JSON.stringify(smallRecord(id, { response_code: i === 1 ? 418 : 200 }))).join('\n');
     assert.equal((await post(`${c.url}/ingest`, body, 'application/x-ndjson')).status, 200);
     await queryOne(c, 'ck-3');
     assert.equal((await post(`${c.url}/ingest`, JSON.stringify(smallRecord('ck-4')))).status, 200);
@@ -224,7 +224,7 @@ test("a row the user's table refuses (a CHECK constraint) is set aside; the rest
     const aside = readFileSync(join(dir, 'rejected.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(aside.length, 1);
     assert.equal(aside[0].record.request_id, 'ck-2');
-    assert.equal(aside[0].record.response_code, 700);
+    assert.equal(aside[0].record.response_code, 418);
     assert.match(aside[0].reason, /chk_code|CONSTRAINT/i);
     const m = await (await fetch(`${c.url}/metrics`)).text();
     assert.match(m, /^log_collector_records_set_aside_total 1$/m);

@@ -1,10 +1,11 @@
-// GET /stats over HTTP on a real collector: the same answers with SQLite and with MariaDB behind
-// it, the /query filters applied, bad parameters named, QUERY_TOKEN enforced.
+// GET /stats (and /query) over HTTP on a real collector: the same answers with SQLite, MariaDB and
+// PostgreSQL behind it, the /query filters applied, bad parameters named, QUERY_TOKEN enforced.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCollector, type RunningCollector } from '../src/index.js';
 import { sampleRecords } from '../src/stats/index.js';
 import { createTestDatabase, getJson, post, removeDir, tempDir, testConfig, waitFor, type TestDatabase } from './helpers.js';
+import { createPgTestDatabase, type PgTestDatabase } from './postgres-helpers.js';
 
 const TOKEN = 'stats-token';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -15,6 +16,8 @@ const dirs: string[] = [];
 let lite: RunningCollector;
 let my: RunningCollector | null = null;
 let db: TestDatabase | null = null;
+let pgc: RunningCollector | null = null;
+let pgDb: PgTestDatabase | null = null;
 
 async function load(c: RunningCollector): Promise<void> {
   const r = await post(`${c.url}/ingest`, RECORDS.map((x) => JSON.stringify(x)).join('\n'), 'application/x-ndjson');
@@ -27,6 +30,14 @@ before(async () => {
   dirs.push(d);
   lite = await startCollector(testConfig(d, { QUERY_TOKEN: TOKEN }));
   await load(lite);
+  const pgUrl = process.env.TEST_POSTGRES_URL;
+  if (pgUrl) {
+    pgDb = await createPgTestDatabase(pgUrl);
+    const d3 = tempDir();
+    dirs.push(d3);
+    pgc = await startCollector(testConfig(d3, { QUERY_TOKEN: TOKEN, DATABASE_URL: pgDb.url }));
+    await load(pgc);
+  } else if (process.env.CI) throw new Error('TEST_POSTGRES_URL is not set in CI; the PostgreSQL tests must run');
   const url = process.env.TEST_MYSQL_URL;
   if (!url) {
     if (process.env.CI) throw new Error('TEST_MYSQL_URL is not set in CI; the MySQL tests must run');
@@ -43,23 +54,32 @@ after(async () => {
   await lite?.close();
   await my?.close();
   await db?.drop();
+  await pgc?.close();
+  await pgDb?.drop();
   for (const d of dirs) removeDir(d);
 });
 
-async function stats(qs: string, t: { skip: (m: string) => void }): Promise<any> {
-  const a = await getJson(`${lite.url}/stats?${qs}`, AUTH);
+/** GET `path` on every collector: the SQLite answer, after checking the others give the same. */
+async function onEvery(path: string, t: { skip: (m: string) => void }): Promise<any> {
+  const a = await getJson(`${lite.url}${path}`, AUTH);
   assert.equal(a.status, 200, JSON.stringify(a.json));
-  if (my) {
-    const b = await getJson(`${my.url}/stats?${qs}`, AUTH);
+  const skipped: string[] = [];
+  for (const [name, c] of [['MariaDB', my], ['PostgreSQL', pgc]] as const) {
+    if (!c) {
+      skipped.push(`${name === 'MariaDB' ? 'TEST_MYSQL_URL' : 'TEST_POSTGRES_URL'} is not set: the ${name} half is skipped`);
+      continue;
+    }
+    const b = await getJson(`${c.url}${path}`, AUTH);
     assert.equal(b.status, 200, JSON.stringify(b.json));
-    assert.deepEqual(b.json, a.json, `SQLite and MariaDB disagree on /stats?${qs}`);
-  } else {
-    t.skip('TEST_MYSQL_URL is not set: the MariaDB half is skipped');
+    assert.deepEqual(b.json, a.json, `SQLite and ${name} disagree on ${path}`);
   }
+  if (skipped.length) t.skip(skipped.join('; '));
   return a.json;
 }
 
-test('KPIs, groups and series with /query filters, identical on SQLite and MariaDB', async (t) => {
+const stats = (qs: string, t: { skip: (m: string) => void }) => onEvery(`/stats?${qs}`, t);
+
+test('KPIs, groups and series with /query filters, identical on SQLite, MariaDB and PostgreSQL', async (t) => {
   const start = new Date(START).toISOString();
   const end = new Date(START + 2 * 3600_000 - 1).toISOString();
   const r = await stats(`start_time=${start}&end=${end}&consumer=team-b&group_by=model&interval=15m`, t);
@@ -88,6 +108,21 @@ test('group_by response_code and path/status filters', async (t) => {
   const only = await stats('status=429', t);
   assert.equal(only.kpis.errors, RECORDS.filter((x) => x.response_code === 429).length);
   assert.equal(only.kpis.errors_5xx, 0);
+});
+
+test('/query pages are the same on every store: filters, sorting (NULLs included) and paging', async (t) => {
+  const strip = (j: any) => ({ ...j, logs: j.logs.map(({ id: _id, ...rest }: any) => rest) });
+  for (const qs of ['page_size=7&sort_by=duration&sort_order=asc', 'page=3&page_size=5&sort_by=response_code', 'consumer=team-b&path=chat&page_size=100', 'status=429&sort_by=start_time&sort_order=asc']) {
+    const a = await getJson(`${lite.url}/query?${qs}`, AUTH);
+    assert.equal(a.status, 200);
+    assert.ok(a.json.total > 0, qs);
+    for (const c of [my, pgc]) {
+      if (!c) continue;
+      const b = await getJson(`${c.url}/query?${qs}`, AUTH);
+      assert.deepEqual(strip(b.json), strip(a.json), `/query?${qs}`);
+    }
+  }
+  if (!my || !pgc) t.skip('a database URL is not set: only the stores that run were compared');
 });
 
 test('bad parameters: one 400 naming each of them', async () => {

@@ -1,4 +1,4 @@
-// Statistics computed in the database: the same numbers on SQLite and MariaDB, and the same as
+// Statistics computed in the database: the same numbers on SQLite, MariaDB and PostgreSQL, and the same as
 // an independent computation over the records in JavaScript.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,6 +7,10 @@ import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import { FIELDS, createTableSql, type AccessLogRecord, type Dialect } from '@db-log-pusher/schema';
 import type { SqlReader } from '../src/store/sql-reader.js';
+import { PostgresStore } from '../src/store/postgres/index.js';
+import { loadConfig } from '../src/config.js';
+import pino from 'pino';
+import { createPgTestDatabase, type PgTestDatabase } from './postgres-helpers.js';
 import {
   computeStats, parseStatsOptions, StatsParamError, sampleRecords, type Metrics, type StatsResult,
 } from '../src/stats/index.js';
@@ -26,8 +30,9 @@ function cell(f: (typeof FIELDS)[number], v: unknown, d: Dialect): unknown {
 
 function insertSql(d: Dialect, rows: number): string {
   const cols = FIELDS.map((f) => f.name);
-  const one = `(${cols.map(() => '?').join(', ')})`;
-  return `INSERT INTO access_logs (${cols.join(', ')}) VALUES ${Array(rows).fill(one).join(', ')}`;
+  let n = 0;
+  const one = () => `(${cols.map(() => (d === 'postgres' ? `$${++n}` : '?')).join(', ')})`;
+  return `INSERT INTO access_logs (${cols.join(', ')}) VALUES ${Array.from({ length: rows }, one).join(', ')}`;
 }
 
 function sqliteReader(db: Database.Database): SqlReader {
@@ -49,6 +54,10 @@ let my: mysql.Connection | null = null;
 let myDb = '';
 const MYSQL_URL = process.env.TEST_MYSQL_URL;
 const mysqlSkip = MYSQL_URL ? false : process.env.CI ? false : 'TEST_MYSQL_URL is not set (MariaDB parity checks skipped)';
+const PG_URL = process.env.TEST_POSTGRES_URL;
+let pgDb: PgTestDatabase | null = null;
+/** The PostgreSQL store's own reader (its placeholders, its type parsing), on a table loaded directly. */
+let pgStore: PostgresStore | null = null;
 
 before(async () => {
   lite = new Database(':memory:');
@@ -56,6 +65,16 @@ before(async () => {
   const ins = lite.prepare(insertSql('sqlite', 1));
   lite.transaction(() => { for (const r of RECORDS) ins.run(...FIELDS.map((f) => cell(f, r[f.name as keyof AccessLogRecord], 'sqlite'))); })();
 
+  if (PG_URL) {
+    pgDb = await createPgTestDatabase(PG_URL);
+    for (const s of createTableSql('postgres')) await pgDb.client.query(s);
+    for (let i = 0; i < RECORDS.length; i += 100) {
+      const chunk = RECORDS.slice(i, i + 100);
+      await pgDb.client.query(insertSql('postgres', chunk.length), chunk.flatMap((r) => FIELDS.map((f) => cell(f, r[f.name as keyof AccessLogRecord], 'postgres'))));
+    }
+    const cfg = loadConfig({ DATABASE_URL: pgDb.url }, []);
+    pgStore = new PostgresStore(cfg.database as Extract<typeof cfg.database, { kind: 'postgres' }>, pino({ level: 'silent' }));
+  } else if (process.env.CI) throw new Error('TEST_POSTGRES_URL must be set in CI');
   if (!MYSQL_URL) {
     if (process.env.CI) throw new Error('TEST_MYSQL_URL must be set in CI');
     return;
@@ -75,6 +94,8 @@ before(async () => {
 
 after(async () => {
   lite?.close();
+  await pgStore?.close();
+  await pgDb?.drop();
   if (my) {
     await my.query(`DROP DATABASE IF EXISTS ${myDb}`);
     await my.end();
@@ -124,8 +145,12 @@ function groupKey(r: AccessLogRecord, col: keyof AccessLogRecord): string | numb
 
 async function both(fn: (reader: SqlReader) => Promise<StatsResult>, t: { skip: (m: string) => void }): Promise<StatsResult> {
   const a = await fn(sqliteReader(lite));
+  const skipped: string[] = [];
   if (my) assert.deepEqual(await fn(mysqlReader(my)), a, 'MariaDB and SQLite disagree');
-  else t.skip(String(mysqlSkip));
+  else skipped.push(String(mysqlSkip));
+  if (pgStore) assert.deepEqual(await fn(pgStore.reader), a, 'PostgreSQL and SQLite disagree');
+  else skipped.push('TEST_POSTGRES_URL is not set (PostgreSQL parity checks skipped)');
+  if (skipped.length) t.skip(skipped.join('; '));
   return a;
 }
 

@@ -41,6 +41,9 @@ export function createTableSql(d: Dialect, table = TABLE): string[] {
       return [
         `CREATE TABLE IF NOT EXISTS ${table} (\n  id BIGSERIAL PRIMARY KEY,\n  ${cols.join(',\n  ')},\n  created_at TIMESTAMPTZ DEFAULT now()\n)`,
         ...idx.map((f) => `CREATE INDEX IF NOT EXISTS idx_${f.name} ON ${table} (${f.name})`),
+        // The MySQL table's comments, in PostgreSQL's own statements.
+        `COMMENT ON TABLE ${table} IS 'Higress Access Logs'`,
+        ...FIELDS.map((f) => `COMMENT ON COLUMN ${table}.${f.name} IS ${quoteComment(f.doc)}`),
       ];
     case 'clickhouse':
       return [

@@ -9,8 +9,10 @@ import { type LogLevelName, RESPONSE_FLAGS } from './abi.js';
 import { HeaderMap } from './header-map.js';
 import { WasmHost } from './host.js';
 import { jsonLogger, type Logger } from './log.js';
-import type { PluginOptions, PluginVm } from './plugin.js';
+import type { PluginVm } from './vm/plugin-vm.js';
+import type { PluginOptions } from './vm/types.js';
 import type { JsonValue } from './protobuf.js';
+import type { Flavour } from './properties/tables.js';
 import type { HttpStream, StreamSinks } from './stream.js';
 
 export interface GatewayOptions {
@@ -28,6 +30,13 @@ export interface GatewayOptions {
   routeName?: string;
   /** `cluster_name` property of the upstream. Default outbound|PORT||HOST of the upstream URL. */
   clusterName?: string;
+  /** Which Envoy to play: 'higress' (default) or 'upstream' (Envoy 1.33+). */
+  flavour?: Flavour;
+  /**
+   * Workers (Envoy's --concurrency, default 2): each runs its own VM of every plugin, and each
+   * downstream connection is served by one worker, assigned round-robin as connections arrive.
+   */
+  concurrency?: number;
   /** Trapped plugin: skip it (true) or answer 503 (false, default, as Envoy's fail_open: false). */
   failOpen?: boolean;
   /** Route timeout: a response not started by then gets 504 (default 15000 ms, Envoy's default). */
@@ -90,10 +99,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const bufferLimit = opts.bufferLimitBytes ?? 16 * 1024 * 1024;
   const host = new WasmHost({
     clock: 'real',
-    clusters: opts.clusters,
+    // The route's own upstream cluster is a cluster like any other in Envoy's cluster manager,
+    // so plugins may call it (Higress's wrapper does, by its `cluster_name`).
+    clusters: { [clusterName]: `http://${upstream.host}`, ...opts.clusters },
     nodeId: opts.nodeId,
     nodeMetadata: opts.nodeMetadata,
     failOpen: opts.failOpen,
+    flavour: opts.flavour,
+    concurrency: opts.concurrency ?? 2,
     logLevel: opts.logLevel ?? 'info',
     onLog: (e) => log(e.level, e.message, { plugin: e.plugin, context: e.contextId }),
     onCallback: opts.onCallback,
@@ -101,9 +114,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   for (const [i, p] of (opts.plugins ?? []).entries()) {
     const vm = await host.loadPlugin(p);
-    log('info', 'plugin loaded', { plugin: vm.name, abi: vm.abi });
+    log('info', 'plugin loaded', { plugin: vm.name, abi: vm.abi, vms: host.workers.length });
     const why = opts.disabledPlugins?.[i];
-    if (why) vm.disable(why);
+    if (why) for (const w of host.vmsOf(i)) w.disable(why);
   }
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   let connectionIds = 0;
@@ -163,6 +176,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     };
     const stream: HttpStream = host.openStream(
       {
+        // The connection's worker: its VMs serve every request on this connection.
+        plugins: host.workers[(connId - 1) % host.workers.length],
         requestHeaders: headers,
         protocol: `HTTP/${req.httpVersion}`,
         properties: {

@@ -3,14 +3,19 @@
 // the chain. This is also the programmatic test API (see README "Test API").
 
 import { readFile } from 'node:fs/promises';
+import { lookup } from 'node:dns/promises';
 import http from 'node:http';
+import { isIP } from 'node:net';
 import { basename } from 'node:path';
 import { LogLevel, type LogLevelName, Status } from './abi.js';
 import { type Clock, ManualClock, RealClock } from './clock.js';
 import { HeaderMap, type HeaderPairs, type HeadersInit } from './header-map.js';
 import { type HttpCallOutcome, type HttpCallReply, type HttpCallRequest, replyToOutcome, sendHttpCall } from './http-call.js';
-import { type Context, type HttpCallRecord, type LogEntry, type PluginOptions, PluginVm } from './plugin.js';
-import type { PropertyInput } from './properties.js';
+import { PluginVm } from './vm/plugin-vm.js';
+import type { HostedVm, VmHost } from './vm/host-api.js';
+import type { Context, HttpCallRecord, LogEntry, MetricSnapshot, PluginOptions } from './vm/types.js';
+import type { PropertyInput } from './properties/encode.js';
+import { type Flavour, FLAVOURS } from './properties/tables.js';
 import type { JsonValue } from './protobuf.js';
 import { type ActionRecord, HttpStream, type LocalReplyRecord, type StreamSinks } from './stream.js';
 
@@ -37,6 +42,13 @@ export interface HostOptions {
   failOpen?: boolean;
   /** Level reported by proxy_get_log_level (default 'trace': plugins log everything). */
   logLevel?: LogLevelName;
+  /**
+   * VMs per plugin, one per worker as Envoy runs one per worker thread (`--concurrency`);
+   * default 1 here, so that host.plugins is the one VM a test drives.
+   */
+  concurrency?: number;
+  /** Which Envoy the host plays: Higress's fork (default) or upstream Envoy 1.33+ (properties/tables.ts). */
+  flavour?: Flavour;
   /** Called for every plugin log line. */
   onLog?: (entry: LogEntry) => void;
   /** Called when a plugin traps. */
@@ -89,21 +101,26 @@ interface Queue {
   id: number;
   vmId: string;
   name: string;
-  owner: PluginVm;
+  owner: HostedVm;
   items: Uint8Array[];
 }
 
 const MAX_QUEUE_ITEMS = 10_000;
 
-export class WasmHost {
+export class WasmHost implements VmHost {
   readonly clock: Clock;
+  /** Worker 0's chain: the VMs the test API drives. */
   readonly plugins: PluginVm[] = [];
+  /** Every worker's chain (workers[0] is plugins). */
+  readonly workers: PluginVm[][];
+  private readonly stats = new Map<string, MetricSnapshot>();
   readonly clusters: Map<string, string>;
   readonly nodeId: string;
   readonly nodeCluster: string;
   readonly nodeMetadata: Record<string, JsonValue>;
   readonly failOpen: boolean;
   readonly logLevel: number;
+  readonly flavour: Flavour;
   readonly sharedData = new Map<string, { value: Uint8Array; cas: number }>();
   private cas = 1;
   private queues = new Map<number, Queue>();
@@ -112,16 +129,24 @@ export class WasmHost {
   private inflight = new Set<Promise<void>>();
   private closed = false;
   private agent: http.Agent | undefined;
+  private readonly resolving = new Map<string, Promise<void>>();
+  private readonly hostsOf = new Map<string, boolean>();
 
   constructor(readonly options: HostOptions = {}) {
     const c = options.clock ?? 'manual';
     this.clock = c === 'manual' ? new ManualClock() : c === 'real' ? new RealClock() : c;
     this.clusters = new Map(Object.entries(options.clusters ?? {}));
+    for (const url of this.clusters.values()) this.resolve(url);
     this.nodeId = options.nodeId ?? '';
     this.nodeCluster = options.nodeCluster ?? '';
     this.nodeMetadata = options.nodeMetadata ?? {};
     this.failOpen = options.failOpen ?? false;
     this.logLevel = LogLevel[options.logLevel ?? 'trace'];
+    this.flavour = options.flavour ?? 'higress';
+    const n = options.concurrency ?? 1;
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`concurrency must be an integer from 1 to 64, got ${n}`);
+    this.workers = [this.plugins, ...Array.from({ length: n - 1 }, () => [] as PluginVm[])];
+    if (!FLAVOURS.includes(this.flavour)) throw new Error(`unknown flavour ${this.flavour}: one of ${FLAVOURS.join(', ')}`);
   }
 
   /** Moves a manual clock forward, firing ticks that fall due. */
@@ -130,18 +155,92 @@ export class WasmHost {
     return this.clock.advance(ms);
   }
 
-  /** Loads a plugin and appends it to the chain; throws PluginLoadError (with the plugin's logs) if it is rejected. */
+  /**
+   * Loads a plugin as Envoy does: first a canary VM that starts and configures it and is then
+   * destroyed (cpp-host's WasmHandleBase::canary), then one VM per worker, each with its own
+   * memory and root context, appended to every worker's chain. Throws PluginLoadError (with
+   * the plugin's logs) if the canary rejects it. Returns worker 0's VM.
+   */
   async loadPlugin(opts: PluginOptions): Promise<PluginVm> {
     const bytes = typeof opts.wasm === 'string' ? await readFile(opts.wasm) : opts.wasm;
     const dflt = typeof opts.wasm === 'string' ? basename(opts.wasm).replace(/\.wasm$/, '') : `plugin-${this.plugins.length + 1}`;
-    const vm = new PluginVm(this, opts, dflt);
-    await vm.load(bytes);
-    this.plugins.push(vm);
-    return vm;
+    const canary = new PluginVm(this, opts, dflt);
+    canary.worker = -1;
+    canary.chainIndex = this.plugins.length;
+    try {
+      await canary.load(bytes);
+    } finally {
+      canary.kill();
+    }
+    const vms: PluginVm[] = [];
+    try {
+      for (const [w, chain] of this.workers.entries()) {
+        const vm = new PluginVm(this, opts, dflt);
+        vm.worker = w;
+        vm.chainIndex = chain.length;
+        await vm.load(bytes);
+        vms.push(vm);
+      }
+    } catch (e) {
+      for (const vm of vms) vm.kill();
+      throw e;
+    }
+    for (const [w, chain] of this.workers.entries()) chain.push(vms[w]);
+    return vms[0];
+  }
+
+  /** The VMs of one plugin, by chain index, across workers. */
+  vmsOf(chainIndex: number): PluginVm[] {
+    return this.workers.map((c) => c[chainIndex]).filter((v): v is PluginVm => v !== undefined);
+  }
+
+  /** A metric of Envoy's shared stats store: one per plugin and name, whichever VM defines it. */
+  stat(plugin: string, name: string, type: MetricSnapshot['type']): MetricSnapshot {
+    const key = `${plugin}\0${type}\0${name}`;
+    let m = this.stats.get(key);
+    if (!m) {
+      m = { name, type, value: 0, samples: [] };
+      this.stats.set(key, m);
+    }
+    return m;
+  }
+
+  statsSnapshot(plugin: string): Record<string, MetricSnapshot> {
+    const out: Record<string, MetricSnapshot> = {};
+    for (const [k, m] of this.stats) if (k.startsWith(`${plugin}\0`)) out[m.name] = { ...m, samples: m.samples.slice() };
+    return out;
   }
 
   setCluster(name: string, url: string): void {
     this.clusters.set(name, url);
+    this.resolve(url);
+  }
+
+  /**
+   * Resolves a cluster's host name in the background, as Envoy's STRICT_DNS cluster does: while
+   * the name resolves to nothing the cluster has no host, and a call to it fails inline.
+   */
+  private resolve(url: string): void {
+    let host: string;
+    try {
+      host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      this.hostsOf.set(url, false);
+      return;
+    }
+    if (!host || isIP(host) || this.resolving.has(url)) return;
+    this.resolving.set(url, lookup(host).then(() => void this.hostsOf.set(url, true), () => void this.hostsOf.set(url, false)));
+  }
+
+  /** Resolves once every cluster's host name has been looked up. */
+  async clustersResolved(): Promise<void> {
+    await Promise.all(this.resolving.values());
+  }
+
+  /** A cluster with no healthy host: no address, or a name that resolved to nothing. */
+  private noHealthyHost(cluster: string): boolean {
+    const url = this.clusters.get(cluster);
+    return !url || this.hostsOf.get(url) === false;
   }
 
   /**
@@ -247,13 +346,18 @@ export class WasmHost {
 
   // ---- http calls ------------------------------------------------------------------------------
 
-  dispatchHttpCall(vm: PluginVm, ctx: Context, req: HttpCallRequest): number {
-    const token = this.nextToken++;
+  /**
+   * Starts a call owned by a root context and returns its token, or the status Envoy returns
+   * when its async client fails inline (Context::httpCall in Envoy's
+   * source/extensions/common/wasm/context.cc: send() returning null is InternalFailure, and no
+   * callback follows): a cluster with no endpoint, or a handler answering {noHealthyUpstream}.
+   */
+  dispatchHttpCall(vm: HostedVm, root: Context, req: HttpCallRequest): number | { status: number } {
     const hm = new HeaderMap(req.headers);
     const record: HttpCallRecord = {
       plugin: vm.name,
-      token,
-      contextId: ctx.id,
+      token: 0,
+      contextId: root.id,
       cluster: req.cluster,
       headers: hm.toObject(),
       headerPairs: req.headers,
@@ -262,14 +366,25 @@ export class WasmHost {
       trailers: req.trailers,
       timeoutMs: req.timeoutMs,
     };
+    const answer = this.options.httpCallHandler?.(record);
+    const inline = answer !== undefined && !(answer instanceof Promise) ? answer : undefined;
+    if ((inline && 'noHealthyUpstream' in inline) || (!this.options.httpCallHandler && this.noHealthyHost(req.cluster))) {
+      record.outcome = { failure: 'no healthy upstream', delivered: false };
+      vm.httpCalls.push(record);
+      return { status: Status.InternalFailure };
+    }
+    const token = this.nextToken++;
+    record.token = token;
     vm.httpCalls.push(record);
     if (vm.httpCalls.length > 10_000) vm.httpCalls.shift();
     const ac = new AbortController();
-    ctx.calls.set(token, ac);
+    root.calls.set(token, ac);
     const run = async (): Promise<void> => {
       let outcome: HttpCallOutcome;
-      const reply = this.options.httpCallHandler ? await this.options.httpCallHandler(record) : undefined;
-      if (reply) {
+      const reply = await answer;
+      if (reply && 'noHealthyUpstream' in reply) {
+        outcome = replyToOutcome({ connectionFailure: true });
+      } else if (reply) {
         if (reply.delayMs) await abortableSleep(reply.delayMs, ac.signal);
         outcome = replyToOutcome(reply);
       } else {
@@ -281,12 +396,12 @@ export class WasmHost {
         record.outcome = { failure: 'cancelled', delivered: false };
         return;
       }
-      ctx.calls.delete(token);
-      const delivered = !ctx.deleted && !vm.failed;
+      root.calls.delete(token);
+      const delivered = !root.deleted && !vm.failed;
       record.outcome = outcome.kind === 'response'
         ? { status: outcome.status, headers: new HeaderMap(outcome.headers).toObject(), body: dec.decode(outcome.body), delivered }
         : { failure: outcome.reason, delivered };
-      vm.deliverHttpCallResponse(ctx, token, outcome);
+      vm.deliverHttpCallResponse(root, token, outcome);
     };
     const p = run().catch((e) => vm.log('error', `http call ${token} to ${req.cluster} failed in the host: ${(e as Error).message}`));
     this.inflight.add(p);
@@ -310,8 +425,13 @@ export class WasmHost {
     return this.cas;
   }
 
-  registerQueue(vm: PluginVm, vmId: string, name: string): number {
-    for (const q of this.queues.values()) if (q.vmId === vmId && q.name === name) return q.id;
+  registerQueue(vm: HostedVm, vmId: string, name: string): number {
+    for (const q of this.queues.values()) {
+      if (q.vmId !== vmId || q.name !== name) continue;
+      // A queue registered by a VM since destroyed (the canary) goes to the next VM registering it.
+      if (q.owner.failed) q.owner = vm;
+      return q.id;
+    }
     const id = this.nextQueueId++;
     this.queues.set(id, { id, vmId, name, owner: vm, items: [] });
     return id;
@@ -344,16 +464,22 @@ export class WasmHost {
     this.options.onLog?.(entry);
   }
 
-  emitTrap(vm: PluginVm, where: string, message: string): void {
-    this.options.onTrap?.(vm, where, message);
+  emitTrap(vm: HostedVm, where: string, message: string): void {
+    this.options.onTrap?.(vm as PluginVm, where, message);
   }
 
-  /** Shuts every plugin down (on_done, waiting for proxy_done up to graceMs, on_delete). */
-  async close(graceMs = 2000): Promise<void> {
+  probe(vm: HostedVm, callback: string | undefined): void {
+    this.options.onCallback?.(vm as PluginVm, callback);
+  }
+
+  /**
+   * Shuts every VM down as Envoy does (see PluginVm.shutdown): on_done, waiting for proxy_done
+   * up to deadlineMs when a plugin answers false, on_delete; calls still in flight are cancelled.
+   */
+  async close(deadlineMs = 2000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.idle();
-    for (const p of this.plugins) await p.shutdown(graceMs);
+    await Promise.all(this.workers.flat().map((p) => p.shutdown(deadlineMs)));
     await this.idle();
     this.agent?.destroy();
   }

@@ -72,9 +72,42 @@ const PLAN: readonly { name: string; kind: number; maxLength?: number; text: boo
   text: f.sql.mysql === 'TEXT',
 }));
 
-/** Times MySQL's DATETIME can hold. */
-const MIN_TIME = Date.UTC(1000, 0, 1);
-const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/**
+ * start_time no gateway sends: before 2000, or more than a day ahead of this host's clock (a
+ * day leaves room for skewed clocks). Such a value is a broken clock or a forged record.
+ */
+const MIN_TIME = Date.UTC(2000, 0, 1);
+const MIN_TIME_TEXT = '2000-01-01T00:00:00.000Z';
+const MAX_AHEAD_MS = 24 * 3600_000;
+
+/** Deepest nesting of objects and arrays taken inside ai_log; MySQL's JSON type stops at 100. */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when `v` nests objects/arrays deeper than `max` levels; iterative, so no depth can overflow the stack. */
+function nestsDeeper(v: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    if (depth > max) return true;
+    if (Array.isArray(x)) {
+      for (const e of x) if (e !== null && typeof e === 'object') stack.push([e, depth + 1]);
+    } else {
+      for (const k in x as Record<string, unknown>) {
+        const e = (x as Record<string, unknown>)[k];
+        if (e !== null && typeof e === 'object') stack.push([e, depth + 1]);
+      }
+    }
+  }
+  return false;
+}
+
+/** The range of each integer field that a gateway can send: counts and sizes are never negative. */
+function integerProblem(name: string, n: number): string | undefined {
+  if (name === 'response_code') return n === 0 || (n >= 100 && n <= 599) ? undefined : 'response_code must be 0 or between 100 and 599';
+  if (n < 0) return `${name} must not be negative`;
+  if (n > Number.MAX_SAFE_INTEGER) return `${name} must be at most ${Number.MAX_SAFE_INTEGER}`;
+  return undefined;
+}
 
 function describe(err: ErrorObject): { field: string; message: string } {
   if (err.keyword === 'required') {
@@ -90,6 +123,26 @@ function describe(err: ErrorObject): { field: string; message: string } {
     return { field, message: `${name} must be ${types.map((t) => (t === 'object' || t === 'integer' ? `an ${t}` : `a ${t}`)).join(' or ')}` };
   }
   return { field, message: `${name} ${err.message ?? 'is invalid'}` };
+}
+
+let maxTimeAt = 0;
+let maxTimeIso = '';
+/** The latest start_time taken, as canonical text; worked out at most once a second. */
+function maxTimeText(): string {
+  const now = Date.now();
+  if (now - maxTimeAt >= 1000) {
+    maxTimeAt = now;
+    maxTimeIso = toIso(now + MAX_AHEAD_MS);
+  }
+  return maxTimeIso;
+}
+
+function outOfRange(s: string, where: string): BadRequestError {
+  return new BadRequestError('start_time', `${where}: start_time must be after 2000-01-01 and at most a day ahead of the collector's clock, got "${cut(s, 40)}"`);
+}
+
+function tooDeep(field: string, where: string): BadRequestError {
+  return new BadRequestError(field, `${where}: ${field} nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`);
 }
 
 /**
@@ -112,19 +165,28 @@ export function normalizeRecord(rec: unknown, where: string): Row {
       continue;
     }
     switch (f.kind) {
-      case INTEGER:
-        row[i] = v as number;
+      case INTEGER: {
+        const n = v as number;
+        // Only values outside 1..599 can be wrong; the common ones skip the check.
+        if (n < 1 || n > 599) {
+          const problem = integerProblem(f.name, n);
+          if (problem) throw new BadRequestError(f.name, `${where}: ${problem}, got ${n}`);
+        } else if (n < 100 && f.name === 'response_code') throw new BadRequestError(f.name, `${where}: ${integerProblem(f.name, n)}, got ${n}`);
+        row[i] = n;
         break;
+      }
       case START_TIME: {
-        // Fast path: already RFC 3339 UTC with milliseconds, as the plugin sends it.
         const s = v as string;
+        // Fast path: already RFC 3339 UTC with milliseconds, as the plugin sends it; that form
+        // orders as text, so the bounds need no Date.
         if (isCanonicalTime(s)) {
+          if (s < MIN_TIME_TEXT || s > maxTimeText()) throw outOfRange(s, where);
           row[i] = s;
           break;
         }
         const t = parseTimestamp(s);
-        if (t !== undefined && (t < MIN_TIME || t > MAX_TIME)) throw new BadRequestError('start_time', `${where}: start_time must be between the years 1000 and 9999`);
         if (t === undefined) throw new BadRequestError('start_time', `${where}: start_time must be an RFC 3339 time (e.g. 2024-05-01T12:00:00.000Z), got "${cut(s, 40)}"`);
+        if (t < MIN_TIME || t > Date.now() + MAX_AHEAD_MS) throw outOfRange(s, where);
         row[i] = toIso(t);
         break;
       }
@@ -149,8 +211,10 @@ export function normalizeRecord(rec: unknown, where: string): Row {
           if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
             throw new BadRequestError(f.name, `${where}: ${f.name} must be an object or a string holding a JSON object`);
           }
+          if (nestsDeeper(parsed, MAX_JSON_DEPTH)) throw tooDeep(f.name, where);
           row[i] = JSON.stringify(parsed);
         } else {
+          if (nestsDeeper(v, MAX_JSON_DEPTH)) throw tooDeep(f.name, where);
           row[i] = JSON.stringify(v);
         }
         break;

@@ -67,6 +67,8 @@ export function parseLogFilters(query: unknown): LogFilters {
   if (start !== undefined) f.start = parseTimeParam(one(q, 'start_time') !== undefined ? 'start_time' : 'start', start);
   const end = one(q, 'end') ?? one(q, 'end_time');
   if (end !== undefined) f.end = parseTimeParam(one(q, 'end') !== undefined ? 'end' : 'end_time', end);
+  // The same 400 on /query and /stats: an empty range is a mistake, not an empty answer.
+  if (f.start !== undefined && f.end !== undefined && f.end < f.start) throw new BadRequestError('end', 'end is before start_time');
   for (const name of EXACT) {
     const v = one(q, name);
     if (v !== undefined) f[name] = v;

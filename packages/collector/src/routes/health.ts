@@ -1,8 +1,15 @@
 import type { RoutePlugin } from '../context.js';
 
-const PING_TIMEOUT_MS = 2000;
+/** Short enough to answer within the kubelet's default 1 s probe timeout. */
+const PING_TIMEOUT_MS = 500;
 
-/** `GET /health` (liveness, as the seed's probes expect) and `GET /ready` (database reachable, spool not full). */
+/**
+ * `GET /health` (liveness, as the seed's probes expect) and `GET /ready`. Ready means "can accept
+ * records durably": the spool has room. The database's state is reported in the body (and in
+ * `log_collector_database_up`) but never makes the pod unready: while the database is away the
+ * spool holds the records, and a 503 here would take the pod out of the Service, so gateways
+ * would drop them instead.
+ */
 export const healthRoutes: RoutePlugin = async (app, ctx) => {
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('ok'));
 
@@ -20,7 +27,9 @@ export const healthRoutes: RoutePlugin = async (app, ctx) => {
       clearTimeout(timer);
     }
     const spoolFull = ctx.spool.isFull();
-    const ready = database && !spoolFull;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', database, spool_full: spoolFull, spool_bytes: ctx.spool.pendingBytes });
+    return reply
+      .code(spoolFull ? 503 : 200)
+      .header('cache-control', 'no-store')
+      .send({ status: spoolFull ? 'not ready' : 'ready', database, spool_full: spoolFull, spool_bytes: ctx.spool.pendingBytes });
   });
 };

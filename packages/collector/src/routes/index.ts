@@ -6,6 +6,7 @@ import { metricsRoutes } from './metrics.js';
 import { queryRoutes } from './query.js';
 import { statsRoutes } from './stats.js';
 import { dashboardRoutes } from './dashboard.js';
+import { noRoute } from './no-route.js';
 
 /** Registers every route group; each lives in its own file under `src/routes/`. */
 export async function registerRoutes(app: FastifyInstance, ctx: CollectorContext): Promise<void> {
@@ -16,4 +17,5 @@ export async function registerRoutes(app: FastifyInstance, ctx: CollectorContext
   await app.register(statsRoutes, ctx);
   // Last: its catch-all GET /* is matched after every specific route anyway.
   await app.register(dashboardRoutes, ctx);
+  app.setNotFoundHandler(noRoute(app));
 }

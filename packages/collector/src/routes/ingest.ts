@@ -1,7 +1,9 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerCheck } from '../auth.js';
 import { HttpError, httpErrorBody } from '../errors.js';
+import { checkIngestHeaders } from '../ingest/headers.js';
 import { NDJSON_TYPES, parseIngestBody } from '../ingest/parse.js';
 import { SpoolFullError } from '../spool/spool.js';
 import type { CollectorContext, RoutePlugin } from '../context.js';
@@ -20,6 +22,11 @@ const acceptedBody = (n: number) => (n < ACCEPTED.length ? ACCEPTED[n] : JSON.st
  */
 export interface IngestHandler {
   accept(body: Buffer, ndjson: boolean): Promise<number>;
+  /**
+   * The header checks (token, media type, charset, encoding) as a Fastify onRequest hook: they
+   * run before the body is read, as on the direct path.
+   */
+  checkHeaders(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void;
   /**
    * Serves a plain `POST /ingest` (or `POST /`) straight from node:http, without the framework's
    * per-request work; returns false, untouched, for anything else, which Fastify then handles.
@@ -42,6 +49,8 @@ export function createIngestHandler(ctx: CollectorContext): IngestHandler {
   const auth = bearerCheck(config.ingestToken, 'ingest');
 
   async function accept(body: Buffer, ndjson: boolean): Promise<number> {
+    // Invalid UTF-8 becomes U+FFFD when the body is decoded; a batch is never refused for it.
+    if (!isUtf8(body)) metrics.invalidUtf8.inc();
     let rows;
     try {
       rows = parseIngestBody(body, ndjson, config.maxRecordsPerRequest);
@@ -83,13 +92,29 @@ export function createIngestHandler(ctx: CollectorContext): IngestHandler {
   const handler: IngestHandler = {
     accept,
     closing: false,
+    checkHeaders(req, reply, done) {
+      const verdict = checkIngestHeaders(req.headers, auth);
+      if (!verdict.error) return done();
+      // The body stays unread: close the connection rather than read it to keep it alive.
+      reply.header('connection', 'close');
+      done(verdict.error);
+    },
     serveRaw(req, res) {
       if (handler.closing || req.method !== 'POST' || (req.url !== '/ingest' && req.url !== '/')) return false;
       const h = req.headers;
+      // Answered from the headers alone, before any of the body is read (and then the
+      // connection is closed, as the body was not read).
+      const verdict = checkIngestHeaders(h, auth);
+      if (verdict.error) {
+        res.shouldKeepAlive = false;
+        fail(res, verdict.error);
+        return true;
+      }
       const ndjson = RAW_TYPES.get(h['content-type'] ?? '');
       const length = Number(h['content-length']);
-      // Bodies without a plain Content-Length (chunked, empty), over the limit, compressed or
-      // waiting for 100-continue keep the framework's handling and answers.
+      // Bodies without a plain Content-Length (chunked, empty), over the limit, with an
+      // identity Content-Encoding or waiting for 100-continue keep the framework's handling and
+      // answers.
       if (ndjson === undefined || !(length > 0) || length > config.bodyLimit || h['transfer-encoding'] !== undefined || h['content-encoding'] !== undefined || h.expect !== undefined) return false;
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -97,8 +122,6 @@ export function createIngestHandler(ctx: CollectorContext): IngestHandler {
       req.on('end', () => {
         // The HTTP parser delivers exactly Content-Length bytes before 'end'.
         const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        const denied = auth?.(h.authorization);
-        if (denied) return fail(res, denied);
         accept(body, ndjson).then(
           (n) => answer(res, 200, acceptedBody(n)),
           (e) => fail(res, e),
@@ -138,7 +161,7 @@ export const ingestRoutes: RoutePlugin = async (app, ctx) => {
     return reply.type(JSON_TYPE).send(acceptedBody(n));
   };
 
-  const opts = { bodyLimit: config.bodyLimit, preHandler: ctx.ingestAuth };
+  const opts = { bodyLimit: config.bodyLimit, onRequest: ingest.checkHeaders };
   app.post('/ingest', opts, handler);
   app.post('/', opts, handler);
 };

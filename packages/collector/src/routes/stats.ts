@@ -2,6 +2,7 @@ import { BadRequestError, HttpError } from '../errors.js';
 import { filtersToSql, parseLogFilters, type LogFilters } from '../query/filters.js';
 import { computeStats, parseStatsOptions, SqliteStatsRunner, StatsBusyError, StatsParamError, type StatsOptions } from '../stats/index.js';
 import type { RoutePlugin } from '../context.js';
+import { noStore } from './no-store.js';
 
 /**
  * `GET /stats`: the `/query` filters plus `group_by`, `interval` and `limit`; answers KPIs for the
@@ -9,6 +10,7 @@ import type { RoutePlugin } from '../context.js';
  * Guarded by QUERY_TOKEN like `/query`.
  */
 export const statsRoutes: RoutePlugin = async (app, ctx) => {
+  app.addHook('onRequest', noStore);
   // SQLite statements run synchronously: compute in a worker thread so a long aggregate never
   // holds up ingestion on the main thread. MySQL's driver is asynchronous already.
   const db = ctx.config.database;
@@ -33,9 +35,6 @@ export const statsRoutes: RoutePlugin = async (app, ctx) => {
       bad.push(...e.params.map((p, i) => ({ param: p, message: e.message.split('; ')[i] ?? e.message })));
     }
     if (bad.length || !options) throw statsBadRequest(bad);
-    if (filters.start !== undefined && filters.end !== undefined && filters.end < filters.start) {
-      throw new BadRequestError('end', 'end is before start_time');
-    }
     const reader = ctx.store.reader;
     const input = {
       filter: filtersToSql(filters, reader.dialect),

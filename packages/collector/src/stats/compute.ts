@@ -103,6 +103,7 @@ function percentilesSql(sd: StatsDialect, table: string, q: MetricsQuery): strin
   const rank = (p: number) => sd.idiv(`n * ${p} + 99`, '100');
   const pct = (p: number) => `MIN(CASE WHEN cs >= ${rank(p)} THEN d END)`;
   const parts = [q.groupCol ? 'g' : '', q.bucketSeconds ? 'b' : ''].filter(Boolean);
+  // The constant keys are selected as constants: PostgreSQL takes no bare column outside GROUP BY.
   const partition = parts.length ? `PARTITION BY ${parts.join(', ')} ` : '';
   return `WITH h AS (
   SELECT ${groupExpr(q.groupCol)} AS g, ${bucketExpr(sd, q.bucketSeconds)} AS b, duration AS d, COUNT(*) AS c
@@ -113,7 +114,7 @@ function percentilesSql(sd: StatsDialect, table: string, q: MetricsQuery): strin
     SUM(c) OVER (${partition.trim()}) AS n
   FROM h
 )
-SELECT g, b, ${pct(50)} AS p50, ${pct(95)} AS p95, ${pct(99)} AS p99 FROM cum${groupBy(parts)}`;
+SELECT ${q.groupCol ? 'g' : '0 AS g'}, ${q.bucketSeconds ? 'b' : '0 AS b'}, ${pct(50)} AS p50, ${pct(95)} AS p95, ${pct(99)} AS p99 FROM cum${groupBy(parts)}`;
 }
 
 function bucketExpr(sd: StatsDialect, seconds: number | null): string {

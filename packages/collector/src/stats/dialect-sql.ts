@@ -2,8 +2,8 @@ import type { Dialect } from '@db-log-pusher/schema';
 
 /**
  * The few SQL expressions that differ between the databases `/stats` runs on. Everything else in
- * the statistics queries is plain SQL that SQLite (3.25+, window functions) and MySQL 8 /
- * MariaDB 10.2+ both accept. Each expression is written so both databases compute the same value
+ * the statistics queries is plain SQL that SQLite (3.25+, window functions), MySQL 8 /
+ * MariaDB 10.2+ and PostgreSQL all accept. Each expression is written so every database computes the same value
  * from the same row; the parity test in test/stats.test.ts checks that.
  */
 export interface StatsDialect {
@@ -73,8 +73,28 @@ const mysql: StatsDialect = {
       ELSE 0 END) ELSE 0 END)`,
 };
 
+const postgres: StatsDialect = {
+  // div() on numeric: SUM() of integers is numeric in PostgreSQL, where `/` would keep fractions.
+  idiv: (a, b) => `div((${a}), (${b}))`,
+  // EXTRACT(EPOCH) of a TIMESTAMP (without time zone) reads it as UTC whatever the session's zone.
+  epochSeconds: (c) => `FLOOR(EXTRACT(EPOCH FROM ${c}))::bigint`,
+  clientHost: () => {
+    const xff = 'x_forwarded_for';
+    const dra = 'downstream_remote_address';
+    const first = `TRIM(split_part(${xff}, ',', 1))`;
+    const host = `CASE WHEN ${dra} LIKE '[%' AND strpos(${dra}, ']') > 0 THEN substr(${dra}, 1, strpos(${dra}, ']'))
+      WHEN length(${dra}) - length(replace(${dra}, ':', '')) = 1 THEN split_part(${dra}, ':', 1)
+      ELSE ${dra} END`;
+    return `(CASE WHEN ${xff} IS NOT NULL AND TRIM(${xff}) NOT IN ('', '-') THEN ${first} ELSE NULLIF(${host}, '') END)`;
+  },
+  clientKey: () => `lower(substr(${postgres.clientHost()}, 1, 255))`,
+  // ai_log is JSONB: ->> gives the text of the value (NULL for JSON null, as the others treat 'null').
+  isFallback: () => `(CASE WHEN COALESCE(ai_log ->> 'fallback_from', '') NOT IN ${FALLBACK_EMPTY} THEN 1 ELSE 0 END)`,
+};
+
 export function statsDialect(d: Dialect): StatsDialect {
   if (d === 'sqlite') return sqlite;
   if (d === 'mysql') return mysql;
+  if (d === 'postgres') return postgres;
   throw new Error(`statistics are not implemented for the ${d} dialect yet`);
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config.js';
 import { MysqlStore } from './mysql.js';
+import { PostgresStore } from './postgres/index.js';
 import { SqliteStore } from './sqlite.js';
 import type { LogStore } from './types.js';
 
@@ -8,6 +9,7 @@ export type { LogStore, CommitPosition, SqlReader } from './types.js';
 export { POSITIONS_TABLE } from './types.js';
 export { MysqlStore } from './mysql.js';
 export { SqliteStore } from './sqlite.js';
+export { PostgresStore } from './postgres/index.js';
 
 /** The store for a configured database. */
 export function createStore(db: DatabaseConfig, log: Logger): LogStore {
@@ -16,5 +18,7 @@ export function createStore(db: DatabaseConfig, log: Logger): LogStore {
       return new SqliteStore(db.file);
     case 'mysql':
       return new MysqlStore(db, log);
+    case 'postgres':
+      return new PostgresStore(db, log);
   }
 }

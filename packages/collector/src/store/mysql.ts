@@ -5,6 +5,7 @@ import type { Row } from '../ingest/normalize.js';
 import type { SpoolPosition } from '../spool/spool.js';
 import type { DatabaseConfig } from '../config.js';
 import type { SqlReader } from './sql-reader.js';
+import { toSqlDateTime } from '../time.js';
 import { BatchRejectedError, POSITIONS_TABLE, type CommitPosition, type LogStore } from './types.js';
 
 /**
@@ -243,6 +244,12 @@ export class MysqlStore implements LogStore {
       if (ok) conn.release();
       else conn.destroy();
     }
+  }
+
+  async deleteOlderThan(cutoffMs: number, limit: number): Promise<number> {
+    // In start_time order along its index, so each batch touches (and locks) only the oldest rows.
+    const [r] = await this.pool.query({ sql: `DELETE FROM ${TABLE} WHERE start_time < ? ORDER BY start_time LIMIT ?`, values: [toSqlDateTime(cutoffMs), limit], timeout: WRITE_TIMEOUT_MS });
+    return (r as { affectedRows: number }).affectedRows;
   }
 
   async ping(): Promise<void> {

@@ -67,6 +67,13 @@ export class SqliteStore implements LogStore {
     })();
   }
 
+  async deleteOlderThan(cutoffMs: number, limit: number): Promise<number> {
+    // start_time is canonical RFC 3339 text, which sorts as time. DELETE … LIMIT needs a build
+    // option better-sqlite3 leaves out: the batch is chosen by rowid instead.
+    const sql = `DELETE FROM ${TABLE} WHERE id IN (SELECT id FROM ${TABLE} WHERE start_time < ? LIMIT ?)`;
+    return this.open().prepare(sql).run(new Date(cutoffMs).toISOString(), limit).changes;
+  }
+
   async ping(): Promise<void> {
     this.open().prepare('SELECT 1').get();
   }

@@ -12,7 +12,7 @@ export interface CommitPosition extends SpoolPosition {
 
 /**
  * A database that holds access logs. Each dialect keeps its specifics (DDL, literals,
- * placeholders, transactions) behind this interface; PostgreSQL and ClickHouse implement it next.
+ * placeholders, transactions) behind this interface: sqlite.ts, mysql.ts, postgres/; ClickHouse next.
  */
 export interface LogStore {
   readonly dialect: Dialect;
@@ -45,6 +45,11 @@ export interface LogStore {
    * BatchRejectedError, so that one bad row cannot block the spool forever.
    */
   writeRowsSettingAside?(rows: readonly Row[], position: CommitPosition, setAside: (rows: Row[], reason: string) => Promise<void>): Promise<number>;
+  /**
+   * Deletes at most `limit` rows whose start_time is before `cutoffMs` (epoch ms) in one short
+   * statement, and says how many; RETENTION_DAYS calls it until a batch comes back short.
+   */
+  deleteOlderThan(cutoffMs: number, limit: number): Promise<number>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

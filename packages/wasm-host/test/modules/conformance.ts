@@ -3,7 +3,7 @@
 // "reject" makes on_configure fail).
 import {
   addHeader, bufferSize, done, continueStream, defineMetric, dequeue, enqueue, getBuffer, getHeader, getMetric,
-  getProperty, getPropertyExact, getPropertyRaw, getShared, grpcCallStatus, headerMapSize, headerPairsRaw, hex, httpCall,
+  getProperty, getPropertyExact, headerStatus, getPropertyRaw, getShared, grpcCallStatus, headerMapSize, headerPairsRaw, hex, httpCall,
   incrementMetric, log, nowNanos, recordMetric, registerQueue, removeHeader, replaceHeader, sendLocalResponse,
   setBuffer, setEffectiveContext, setHeaderPairsRaw, setProperty, setShared, setTickPeriod, str,
   REQUEST_HEADERS, RESPONSE_HEADERS, CALL_RESPONSE_HEADERS,
@@ -25,6 +25,7 @@ let inflight: u32 = 0;
 let bodyBytes: u32 = 0;
 let ticks: u32 = 0;
 let queueId: u32 = 0;
+let seen: u32 = 0;
 const ops = new Map<u32, string>();
 const callCtx = new Map<u32, u32>();
 const callStatus = new Map<u32, string>();
@@ -86,6 +87,12 @@ export function proxy_on_request_headers(ctx: u32, n: u32, eos: bool): u32 {
   ops.set(ctx, op);
   log(1, "request headers ctx=" + ctx.toString() + " n=" + n.toString() + " eos=" + (eos ? "1" : "0") + " op=" + op);
   if (has(ctx, "trap")) unreachable();
+  if (has(ctx, "count")) {
+    seen++;
+    addHeader(REQUEST_HEADERS, "x-vm-seen", seen.toString());
+    addHeader(REQUEST_HEADERS, "x-shared-count", getMetric(requests).toString());
+    addHeader(REQUEST_HEADERS, "x-root", rootId.toString());
+  }
   if (has(ctx, "log-props")) {
     const ph = getHeader(REQUEST_HEADERS, "x-props");
     const props = (ph === null ? "" : ph!).split(",");
@@ -193,6 +200,10 @@ export function proxy_on_response_headers(ctx: u32, n: u32, eos: bool): u32 {
 }
 
 export function proxy_on_response_body(ctx: u32, size: u32, eos: bool): u32 {
+  if (has(ctx, "late-maps")) {
+    log(2, "late maps read-req=" + headerStatus(REQUEST_HEADERS, ":path").toString() + " read-resp=" + headerStatus(RESPONSE_HEADERS, ":status").toString() +
+      " write-req=" + addHeader(REQUEST_HEADERS, "x-late", "1").toString() + " write-resp=" + addHeader(RESPONSE_HEADERS, "x-late", "1").toString());
+  }
   const b = getBuffer(1, 0, size);
   log(2, "response body size=" + size.toString() + " eos=" + (eos ? "1" : "0") + " data=" + str(b));
   if (has(ctx, "buffer-resp")) {
@@ -214,7 +225,16 @@ export function proxy_on_http_call_response(ctx: u32, token: u32, nh: u32, bs: u
     log(2, "flushed; done=" + done().toString());
     return;
   }
+  // Every response arrives on the root context (the call belongs to it); like the SDKs, find
+  // the stream that made the call by its token and make it effective again.
   if (callCtx.has(token)) {
+    const caller = callCtx.get(token);
+    callCtx.delete(token);
+    if (setEffectiveContext(caller) != 0) {
+      log(2, "caller ctx=" + caller.toString() + " is gone");
+      return;
+    }
+    ctx = caller;
     const s = status === null ? "failed" : status!;
     callStatus.set(ctx, s);
     if (has(ctx, "call-deny")) {
@@ -226,6 +246,13 @@ export function proxy_on_http_call_response(ctx: u32, token: u32, nh: u32, bs: u
   }
 }
 
+/** int64 nanoseconds, or absl::Duration's bytes (int64 seconds, uint32 quarter-nanoseconds). */
+function durationNs(b: ArrayBuffer): i64 {
+  const p = changetype<usize>(b);
+  if (b.byteLength == 16) return load<i64>(p) * 1_000_000_000 + <i64>(load<u32>(p + 8) / 4);
+  return load<i64>(p);
+}
+
 export function proxy_on_log(ctx: u32): void {
   const code = getProperty("response.code");
   const flags = getProperty("response.flags");
@@ -233,7 +260,7 @@ export function proxy_on_log(ctx: u32): void {
   const dur = getProperty("request.duration");
   log(2, "on_log ctx=" + ctx.toString() + " code=" + (code === null ? "<missing>" : load<i64>(changetype<usize>(code!)).toString()) +
     " flags=" + (flags === null ? "<missing>" : load<u64>(changetype<usize>(flags!)).toString()) +
-    " details=" + str(details) + " duration_ns=" + (dur === null ? "<missing>" : load<i64>(changetype<usize>(dur!)).toString()) +
+    " details=" + str(details) + " duration_ns=" + (dur === null ? "<missing>" : durationNs(dur!).toString()) +
     " body_status=" + bufferSize(0).toString() + " upstream=" + str(getProperty("upstream.address")));
 }
 

@@ -1,0 +1,1 @@
+export { Retention, type RetentionOptions } from './retention.js';
