@@ -4,6 +4,7 @@ import { WasmHost, type HttpCallRecord, type HttpCallReply, type PluginVm, type 
 import { PUSHER_WASM_PATH } from '../src/index.js';
 
 export const AI_LOG_WRITER_WASM = fileURLToPath(new URL('../build/fixtures/ai-log-writer.wasm', import.meta.url));
+export const REWRITER_WASM = fileURLToPath(new URL('../build/fixtures/rewriter.wasm', import.meta.url));
 export const NOOP_WASM = fileURLToPath(new URL('../build/fixtures/noop.wasm', import.meta.url));
 
 export const COLLECTOR_FQDN = 'log-collector.higress-system.svc.cluster.local';
