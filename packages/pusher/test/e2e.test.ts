@@ -225,3 +225,20 @@ test('with the collector down or answering 500, every request succeeds, memory s
   }
   assert.ok(failing > 0, 'the failing collector was called');
 });
+
+test('collector_token: sent as Authorization: Bearer, so a collector with INGEST_TOKEN stores the records', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pusher-token-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const collector = await startCollector(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn', FLUSH_INTERVAL_MS: '50', INGEST_TOKEN: 'ingest-secret-1' }, []));
+  t.after(() => collector.close());
+  const llm = await startMockLlm();
+  t.after(() => llm.close());
+  const gw = await gateway(t, llm, collector.url, { collector_token: 'ingest-secret-1', batch_size: 1 });
+  const s = await send(gw, 'with-token', 'POST', '/v1/chat/completions', chat('authorised'));
+  assert.equal(s.status, 200);
+  const logs = await queryAll(collector.url, 1);
+  assert.deepEqual(logs.map((l) => l.request_id), ['with-token']);
+  const m = gw.host.plugins[0].metricsSnapshot();
+  assert.equal(m['db_log_pusher.records_sent'].value, 1);
+  assert.equal(m['db_log_pusher.records_failed']?.value ?? 0, 0);
+});
