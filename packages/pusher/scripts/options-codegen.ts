@@ -96,8 +96,9 @@ export const TABLE_END = '<!-- options:end -->';
 
 /** The options table of the READMEs. */
 export function renderTable(): string {
-  const rows = OPTIONS.map((o) => `| \`${o.name}\` | ${typeLabel(o)} | ${defaultLabel(o)} | ${o.scope === 'request' ? 'yes' : 'per collector'} | ${o.doc.replace(/\|/g, '\\|')} |`);
-  return ['| Option | Type | Default | Per rule | Meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+  const per = (o: OptionSpec) => (o.scope === 'request' ? 'request' : 'collector');
+  const rows = OPTIONS.map((o) => `| \`${o.name}\` | ${typeLabel(o)} | ${defaultLabel(o)} | ${per(o)} | ${o.doc.replace(/\|/g, '\\|')} |`);
+  return ['| Option | Type | Default | Per | Meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 /** `markdown` with the block between the table markers replaced by the current table. */
