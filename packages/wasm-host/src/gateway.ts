@@ -90,7 +90,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const bufferLimit = opts.bufferLimitBytes ?? 16 * 1024 * 1024;
   const host = new WasmHost({
     clock: 'real',
-    clusters: opts.clusters,
+    // The route's own upstream cluster is a cluster like any other in Envoy's cluster manager,
+    // so plugins may call it (Higress's wrapper does, by its `cluster_name`).
+    clusters: { [clusterName]: `http://${upstream.host}`, ...opts.clusters },
     nodeId: opts.nodeId,
     nodeMetadata: opts.nodeMetadata,
     failOpen: opts.failOpen,

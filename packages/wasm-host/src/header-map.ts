@@ -1,11 +1,37 @@
 // An ordered, case-insensitive HTTP field map with Envoy's HeaderMap semantics, plus the
 // proxy-wasm pair serialization used by header maps, map properties and local responses.
+//
+// Header names and values are byte strings: one JS char per byte, exactly as Node's HTTP parser
+// hands them over and writes them back (its 'latin1' mapping, which is a byte-for-byte copy, not
+// a character decoding). Envoy passes header bytes through untouched, so every crossing into or
+// out of a plugin copies them byte for byte too (fieldBytes / fieldString); a header is never
+// decoded as UTF-8.
 
 export type HeaderPairs = Array<[string, string]>;
 export type HeadersInit = HeaderPairs | Record<string, string | string[] | number | undefined>;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+
+/** The bytes of a header name or value held as a byte string. */
+export function fieldBytes(s: string): Uint8Array {
+  return Buffer.from(s, 'latin1');
+}
+
+/** A header name or value from the plugin's bytes, as a byte string. */
+export function fieldString(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+}
+
+/** Header pairs in the ABI's map format, byte for byte. */
+export function serializeFields(pairs: HeaderPairs): Uint8Array {
+  return serializePairs(pairs.map(([k, v]) => [fieldBytes(k), fieldBytes(v)]));
+}
+
+/** Header pairs from the ABI's map format, byte for byte. */
+export function deserializeFields(buf: Uint8Array): HeaderPairs {
+  return deserializePairs(buf, fieldString);
+}
 
 export class HeaderMap {
   pairs: HeaderPairs;
@@ -61,7 +87,7 @@ export class HeaderMap {
   /** Envoy's HeaderMap::byteSize(): keys plus values, no separators. */
   byteSize(): number {
     let n = 0;
-    for (const [k, v] of this.pairs) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+    for (const [k, v] of this.pairs) n += k.length + v.length; // byte strings: a char is a byte
     return n;
   }
   toObject(): Record<string, string> {
@@ -100,7 +126,7 @@ export function serializePairs(pairs: Array<[string | Uint8Array, string | Uint8
 }
 
 /** Parses the ABI's map format; throws RangeError on a malformed buffer. */
-export function deserializePairs(buf: Uint8Array): HeaderPairs {
+export function deserializePairs(buf: Uint8Array, text: (b: Uint8Array) => string = (b) => dec.decode(b)): HeaderPairs {
   if (buf.length === 0 || (buf.length === 1 && buf[0] === 0)) return [];
   if (buf.length < 4) throw new RangeError('serialized map too short');
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -112,9 +138,9 @@ export function deserializePairs(buf: Uint8Array): HeaderPairs {
     const kl = dv.getUint32(4 + i * 8, true);
     const vl = dv.getUint32(8 + i * 8, true);
     if (p + kl + 1 + vl + 1 > buf.length) throw new RangeError('serialized map entry out of range');
-    const k = dec.decode(buf.subarray(p, p + kl));
+    const k = text(buf.subarray(p, p + kl));
     p += kl + 1;
-    const v = dec.decode(buf.subarray(p, p + vl));
+    const v = text(buf.subarray(p, p + vl));
     p += vl + 1;
     out.push([k, v]);
   }

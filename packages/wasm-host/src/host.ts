@@ -247,13 +247,18 @@ export class WasmHost {
 
   // ---- http calls ------------------------------------------------------------------------------
 
-  dispatchHttpCall(vm: PluginVm, ctx: Context, req: HttpCallRequest): number {
-    const token = this.nextToken++;
+  /**
+   * Starts a call owned by a root context and returns its token, or the status Envoy returns
+   * when its async client fails inline (Context::httpCall in Envoy's
+   * source/extensions/common/wasm/context.cc: send() returning null is InternalFailure, and no
+   * callback follows): a cluster with no endpoint, or a handler answering {noHealthyUpstream}.
+   */
+  dispatchHttpCall(vm: PluginVm, root: Context, req: HttpCallRequest): number | { status: number } {
     const hm = new HeaderMap(req.headers);
     const record: HttpCallRecord = {
       plugin: vm.name,
-      token,
-      contextId: ctx.id,
+      token: 0,
+      contextId: root.id,
       cluster: req.cluster,
       headers: hm.toObject(),
       headerPairs: req.headers,
@@ -262,14 +267,25 @@ export class WasmHost {
       trailers: req.trailers,
       timeoutMs: req.timeoutMs,
     };
+    const answer = this.options.httpCallHandler?.(record);
+    const inline = answer !== undefined && !(answer instanceof Promise) ? answer : undefined;
+    if ((inline && 'noHealthyUpstream' in inline) || (!this.options.httpCallHandler && !this.clusters.get(req.cluster))) {
+      record.outcome = { failure: 'no healthy upstream', delivered: false };
+      vm.httpCalls.push(record);
+      return { status: Status.InternalFailure };
+    }
+    const token = this.nextToken++;
+    record.token = token;
     vm.httpCalls.push(record);
     if (vm.httpCalls.length > 10_000) vm.httpCalls.shift();
     const ac = new AbortController();
-    ctx.calls.set(token, ac);
+    root.calls.set(token, ac);
     const run = async (): Promise<void> => {
       let outcome: HttpCallOutcome;
-      const reply = this.options.httpCallHandler ? await this.options.httpCallHandler(record) : undefined;
-      if (reply) {
+      const reply = await answer;
+      if (reply && 'noHealthyUpstream' in reply) {
+        outcome = replyToOutcome({ connectionFailure: true });
+      } else if (reply) {
         if (reply.delayMs) await abortableSleep(reply.delayMs, ac.signal);
         outcome = replyToOutcome(reply);
       } else {
@@ -281,12 +297,12 @@ export class WasmHost {
         record.outcome = { failure: 'cancelled', delivered: false };
         return;
       }
-      ctx.calls.delete(token);
-      const delivered = !ctx.deleted && !vm.failed;
+      root.calls.delete(token);
+      const delivered = !root.deleted && !vm.failed;
       record.outcome = outcome.kind === 'response'
         ? { status: outcome.status, headers: new HeaderMap(outcome.headers).toObject(), body: dec.decode(outcome.body), delivered }
         : { failure: outcome.reason, delivered };
-      vm.deliverHttpCallResponse(ctx, token, outcome);
+      vm.deliverHttpCallResponse(root, token, outcome);
     };
     const p = run().catch((e) => vm.log('error', `http call ${token} to ${req.cluster} failed in the host: ${(e as Error).message}`));
     this.inflight.add(p);
@@ -348,12 +364,14 @@ export class WasmHost {
     this.options.onTrap?.(vm, where, message);
   }
 
-  /** Shuts every plugin down (on_done, waiting for proxy_done up to graceMs, on_delete). */
-  async close(graceMs = 2000): Promise<void> {
+  /**
+   * Shuts every VM down as Envoy does (see PluginVm.shutdown): on_done, waiting for proxy_done
+   * up to deadlineMs when a plugin answers false, on_delete; calls still in flight are cancelled.
+   */
+  async close(deadlineMs = 2000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.idle();
-    for (const p of this.plugins) await p.shutdown(graceMs);
+    await Promise.all(this.plugins.map((p) => p.shutdown(deadlineMs)));
     await this.idle();
     this.agent?.destroy();
   }

@@ -24,7 +24,9 @@ export type HttpCallReply =
   | { status: number; headers?: Record<string, string> | HeaderPairs; body?: string | Uint8Array; trailers?: HeaderPairs; delayMs?: number }
   | { timeout: true; delayMs?: number }
   | { reset: true; delayMs?: number }
-  | { connectionFailure: true; delayMs?: number };
+  | { connectionFailure: true; delayMs?: number }
+  /** Returned synchronously: the cluster has no healthy host, proxy_http_call fails inline with InternalFailure. */
+  | { noHealthyUpstream: true };
 
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
@@ -56,7 +58,7 @@ function localReply(status: number, text: string): HttpCallOutcome {
 export function replyToOutcome(r: HttpCallReply): HttpCallOutcome {
   if ('timeout' in r) return timeoutOutcome();
   if ('reset' in r) return { kind: 'failure', reason: 'reset' };
-  if ('connectionFailure' in r) return connectFailureOutcome();
+  if ('connectionFailure' in r || 'noHealthyUpstream' in r) return connectFailureOutcome();
   const body = typeof r.body === 'string' ? new TextEncoder().encode(r.body) : (r.body ?? new Uint8Array());
   const hm = new HeaderMap(r.headers);
   hm.remove(':status');

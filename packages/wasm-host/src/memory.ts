@@ -29,6 +29,10 @@ export class GuestMemory {
   string(ptr: number, len: number): string {
     return dec.decode(this.bytes(ptr, len));
   }
+  /** Bytes as a byte string (one char per byte), for header names and values. */
+  field(ptr: number, len: number): string {
+    return Buffer.from(this.bytes(ptr, len)).toString('latin1');
+  }
   u32(ptr: number): number {
     ptr >>>= 0;
     this.check(ptr, 4);

@@ -14,11 +14,13 @@ import {
   StreamType,
 } from './abi.js';
 import type { Timer } from './clock.js';
-import { deserializePairs, HeaderMap, type HeaderPairs, serializePairs } from './header-map.js';
+import { deserializeFields, fieldBytes, HeaderMap, type HeaderPairs, serializeFields, serializePairs } from './header-map.js';
 import type { HttpCallOutcome } from './http-call.js';
 import { GuestMemory, MemoryAccessError } from './memory.js';
 import { ProcExit, wasiImports } from './wasi.js';
 import { encodeNode, type JsonValue } from './protobuf.js';
+import { envoyImport } from './loader/envoy-imports.js';
+import { type ImportInfo, readImports, sameSig, sigToString } from './loader/module-info.js';
 import type { WasmHost } from './host.js';
 
 const enc = new TextEncoder();
@@ -106,6 +108,13 @@ export class PluginLoadError extends Error {
   }
 }
 
+/** A host function called while the module starts that Envoy does not answer then. */
+export class RestrictedCall extends Error {
+  constructor(readonly fn: string) {
+    super(`Function: ${fn} failed: not allowed while the module starts (_initialize/main/_start)`);
+  }
+}
+
 export function toBytes(v: string | Uint8Array | object | undefined): Uint8Array {
   if (v === undefined) return new Uint8Array();
   if (v instanceof Uint8Array) return v;
@@ -136,6 +145,7 @@ export class PluginVm {
   private nextContextId = 1;
   private effective: Context | undefined;
   private inConfigure: 'vm' | 'plugin' | undefined;
+  private starting = false;
   private callResponse: { outcome: HttpCallOutcome } | undefined;
   private callStatus: { code: number; message: string } = { code: 0, message: '' };
   private metrics = new Map<number, MetricSnapshot>();
@@ -187,25 +197,44 @@ export class PluginVm {
     else if (exportNames.has('proxy_abi_version_0_1_0')) this.abi = '0.1.0';
     else throw new PluginLoadError(`Wasm module ${this.name} is missing or using an unsupported Proxy-Wasm ABI version (no proxy_abi_version_* export)`);
 
+    let declared: ImportInfo[];
+    try {
+      declared = readImports(bytes);
+    } catch (e) {
+      throw new PluginLoadError(`Failed to parse corrupted Wasm module ${this.name}: ${(e as Error).message}`);
+    }
     const env = this.envImports();
     const wasi = wasiImports({ mem: () => this.mem, log: (level, msg) => this.log(level, msg), env: this.env, clock: this.host.clock });
-    const imports: WebAssembly.Imports = { env: {}, wasi_snapshot_preview1: {}, wasi_unstable: {} };
-    for (const imp of WebAssembly.Module.imports(module)) {
-      if (imp.kind !== 'function') {
+    const imports: WebAssembly.Imports = {};
+    let importedMemory: WebAssembly.Memory | undefined;
+    // Linking as proxy-wasm-cpp-host's V8 runtime links (src/v8/v8.cc link()): a function
+    // Envoy does not export, or exports with another signature, refuses the module; an
+    // imported memory or table is created with the module's own limits; globals are refused.
+    for (const imp of declared) {
+      const slot = (imports[imp.module] ??= {}) as Record<string, unknown>;
+      if (imp.kind === 'memory') {
+        importedMemory = new WebAssembly.Memory({ initial: imp.initial, maximum: imp.maximum, shared: imp.shared });
+        slot[imp.name] = importedMemory;
+        continue;
+      }
+      if (imp.kind === 'table') {
+        slot[imp.name] = new WebAssembly.Table({ element: imp.element === 'externref' ? 'externref' : 'anyfunc', initial: imp.initial, maximum: imp.maximum });
+        continue;
+      }
+      const known = imp.kind === 'function' ? envoyImport(imp.module, imp.name, this.abi) : undefined;
+      if (!known || imp.kind !== 'function') {
         throw new PluginLoadError(`Failed to load Wasm module ${this.name} due to a missing import: ${imp.module}.${imp.name}`);
       }
-      let fn: Fn | undefined;
-      if (imp.module === 'env') {
-        fn = env[imp.name];
-        if (!fn && imp.name.startsWith('proxy_')) {
-          const n = imp.name;
-          fn = () => this.unimplemented(n);
-        }
-      } else if (imp.module === 'wasi_snapshot_preview1' || imp.module === 'wasi_unstable') {
-        fn = wasi[imp.name];
+      if (!sameSig(imp.sig, known.sig)) {
+        throw new PluginLoadError(`Failed to load Wasm module ${this.name} due to an import type mismatch for function ${imp.module}.${imp.name}, want: ${sigToString(imp.sig)}, but host exports: ${sigToString(known.sig)}`);
       }
-      if (!fn) throw new PluginLoadError(`Failed to load Wasm module ${this.name} due to a missing import: ${imp.module}.${imp.name}`);
-      (imports[imp.module] as Record<string, Fn>)[imp.name] = fn;
+      const key = `${imp.module}.${imp.name}`;
+      const impl: Fn = (imp.module === 'env' ? env[imp.name] : wasi[imp.name]) ?? (() => this.unimplemented(imp.name));
+      // WasmBase::startVm: only the restricted set answers while the module starts.
+      slot[imp.name] = known.start ? impl : (...args: unknown[]) => {
+        if (this.starting) throw new RestrictedCall(key);
+        return impl(...args);
+      };
     }
     try {
       this.instance = await WebAssembly.instantiate(module, imports);
@@ -213,14 +242,16 @@ export class PluginVm {
       throw new PluginLoadError(`Failed to instantiate Wasm module ${this.name}: ${(e as Error).message}`, this.logs.slice());
     }
     this.exports = this.instance.exports as Record<string, Fn | WebAssembly.Memory>;
-    const memory = this.exports.memory;
-    if (!(memory instanceof WebAssembly.Memory)) throw new PluginLoadError(`Wasm module ${this.name} does not export its memory`);
-    const allocName = typeof this.exports.proxy_on_memory_allocate === 'function' ? 'proxy_on_memory_allocate' : typeof this.exports.malloc === 'function' ? 'malloc' : undefined;
-    if (!allocName) throw new PluginLoadError(`Wasm module ${this.name} exports neither proxy_on_memory_allocate nor malloc`);
+    const memory = this.exports.memory instanceof WebAssembly.Memory ? this.exports.memory : importedMemory;
+    if (!memory) throw new PluginLoadError(`Wasm module ${this.name} has no memory`);
+    // WasmBase::getFunctions: malloc first, then proxy_on_memory_allocate.
+    const allocName = typeof this.exports.malloc === 'function' ? 'malloc' : typeof this.exports.proxy_on_memory_allocate === 'function' ? 'proxy_on_memory_allocate' : undefined;
+    if (!allocName) throw new PluginLoadError(`Wasm module ${this.name} is missing malloc function (neither malloc nor proxy_on_memory_allocate is exported)`);
     const alloc = this.exports[allocName] as Fn;
     this.mem = new GuestMemory(() => memory, (n) => Number(alloc(n)) >>> 0);
 
-    // Module start as proxy-wasm-cpp-host does it: _initialize (+ main), else _start.
+    // Module start as WasmBase::startVm: _initialize then main(0, 0), else _start.
+    this.starting = true;
     try {
       if (typeof this.exports._initialize === 'function') {
         (this.exports._initialize as Fn)();
@@ -232,6 +263,8 @@ export class PluginVm {
       if (!(e instanceof ProcExit && e.code === 0)) {
         throw new PluginLoadError(`Wasm module ${this.name} trapped during start: ${(e as Error).message}`, this.logs.slice());
       }
+    } finally {
+      this.starting = false;
     }
 
     const root = this.newContext(undefined);
@@ -326,7 +359,7 @@ export class PluginVm {
     return ctx;
   }
 
-  /** on_done and on_delete; cancels the context's in-flight http calls as Envoy does. */
+  /** on_done and on_delete of a stream context; its http calls belong to the root and go on. */
   destroyContext(ctx: Context): void {
     if (ctx.deleted) return;
     this.callNum('proxy_on_done', ctx, 1, ctx.id);
@@ -343,25 +376,35 @@ export class PluginVm {
     this.contexts.delete(ctx.id);
   }
 
-  /** Shuts the root context down: on_done, waiting up to graceMs for proxy_done if it answered false. */
-  async shutdown(graceMs: number): Promise<void> {
+  /**
+   * Shuts the VM down as proxy-wasm-cpp-host's WasmBase::startShutdown: proxy_on_done on the root
+   * context; true deletes it at once, false keeps the VM alive until the plugin calls proxy_done
+   * or deadlineMs passes. Then proxy_on_delete, and destroying the root context cancels every
+   * http call still outstanding (Envoy's Context::~Context). Nothing else is awaited, and the
+   * root context never sees proxy_on_log.
+   */
+  async shutdown(deadlineMs: number): Promise<void> {
     const root = this.rootContext;
     if (!root || root.deleted) return;
     root.tick?.cancel();
     const done = this.failed ? 1 : this.callNum('proxy_on_done', root, 1, root.id);
     if (done === 0) {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, graceMs);
+        const t = setTimeout(resolve, deadlineMs);
         root.pendingDone = () => {
           clearTimeout(t);
           resolve();
         };
       });
-      await this.host.idle();
+      root.pendingDone = undefined;
     }
-    this.callVoid('proxy_on_log', root, root.id);
     for (const ctx of [...this.contexts.values()]) if (ctx !== root) this.deleteContext(ctx);
     this.deleteContext(root);
+  }
+
+  /** The root context that owns ctx (itself for a root context). */
+  rootOf(ctx: Context): Context {
+    return ctx.rootId === undefined ? ctx : (this.contexts.get(ctx.rootId) ?? this.rootContext);
   }
 
   deliverHttpCallResponse(ctx: Context, token: number, outcome: HttpCallOutcome): boolean {
@@ -561,11 +604,11 @@ export class PluginVm {
       proxy_get_header_map_pairs: g((type: number, ptrPtr: number, sizePtr: number) => {
         const map = this.mapFor(type);
         if (map === null) return Status.BadArgument;
-        m().copyOut(serializePairs(map?.pairs ?? []), ptrPtr, sizePtr);
+        m().copyOut(serializeFields(map?.pairs ?? []), ptrPtr, sizePtr);
         return Status.Ok;
       }),
       proxy_set_header_map_pairs: g((type: number, ptr: number, size: number) => {
-        const pairs = deserializePairs(m().bytes(ptr, size));
+        const pairs = deserializeFields(m().bytes(ptr, size));
         return setMap(type, (map) => map.setAll(pairs));
       }),
       proxy_get_header_map_size: g((type: number, sizePtr: number) => {
@@ -577,27 +620,27 @@ export class PluginVm {
       proxy_get_header_map_value: g((type: number, kp: number, ks: number, ptrPtr: number, sizePtr: number) => {
         const map = this.mapFor(type);
         if (!map) return Status.BadArgument;
-        const v = map.get(m().string(kp, ks));
+        const v = map.get(m().field(kp, ks));
         if (v === undefined) {
           if (this.abi !== '0.1.0') return Status.NotFound;
           m().copyOut(new Uint8Array(), ptrPtr, sizePtr);
           return Status.Ok;
         }
-        m().copyOut(enc.encode(v), ptrPtr, sizePtr);
+        m().copyOut(fieldBytes(v), ptrPtr, sizePtr);
         return Status.Ok;
       }),
       proxy_add_header_map_value: g((type: number, kp: number, ks: number, vp: number, vs: number) => {
-        const k = m().string(kp, ks);
-        const v = m().string(vp, vs);
+        const k = m().field(kp, ks);
+        const v = m().field(vp, vs);
         return setMap(type, (map) => map.add(k, v));
       }),
       proxy_replace_header_map_value: g((type: number, kp: number, ks: number, vp: number, vs: number) => {
-        const k = m().string(kp, ks);
-        const v = m().string(vp, vs);
+        const k = m().field(kp, ks);
+        const v = m().field(vp, vs);
         return setMap(type, (map) => map.replace(k, v));
       }),
       proxy_remove_header_map_value: g((type: number, kp: number, ks: number) => {
-        const k = m().string(kp, ks);
+        const k = m().field(kp, ks);
         return setMap(type, (map) => map.remove(k));
       }),
       proxy_get_property: g((pp: number, ps: number, ptrPtr: number, sizePtr: number) => {
@@ -639,23 +682,26 @@ export class PluginVm {
       proxy_send_local_response: g((status: number, dp: number, ds: number, bp: number, bs: number, hp: number, hs: number, grpc: number) => {
         const details = m().string(dp, ds);
         const body = m().bytes(bp, bs);
-        const headers = deserializePairs(m().bytes(hp, hs));
+        const headers = deserializeFields(m().bytes(hp, hs));
         const ctx = this.ctx();
         if (!ctx.stream) return Status.NotFound;
         return ctx.stream.sendLocalResponse(ctx.index, status, details, body, headers, grpc | 0);
       }),
       proxy_http_call: g((up: number, us: number, hp: number, hs: number, bp: number, bs: number, tp: number, ts: number, timeout: number, tokenPtr: number) => {
         const cluster = m().string(up, us);
-        const headers = deserializePairs(m().bytes(hp, hs));
+        const headers = deserializeFields(m().bytes(hp, hs));
         const body = m().bytes(bp, bs);
-        const trailers = deserializePairs(m().bytes(tp, ts));
+        const trailers = deserializeFields(m().bytes(tp, ts));
         if ((timeout | 0) < 0) return Status.BadArgument;
         const hm = new HeaderMap(headers);
         if (!hm.has(':path') || !hm.has(':method') || !hm.has(':authority')) return Status.BadArgument;
         if (!host.hasCluster(cluster)) return Status.BadArgument;
-        const ctx = this.ctx();
-        const token = host.dispatchHttpCall(this, ctx, { cluster, headers, body, trailers, timeoutMs: timeout >>> 0 });
-        m().setU32(tokenPtr, token);
+        m().setU32(tokenPtr, 0); // cpp-host checks the token's memory before starting the call
+        // proxy-wasm-cpp-host src/exports.cc http_call: the call is made on the root context of
+        // the effective context, whichever context that is; its response goes to the root.
+        const r = host.dispatchHttpCall(this, this.rootOf(this.ctx()), { cluster, headers, body, trailers, timeoutMs: timeout >>> 0 });
+        if (typeof r !== 'number') return r.status;
+        m().setU32(tokenPtr, r);
         return Status.Ok;
       }),
       proxy_get_status: g((codePtr: number, msgPtr: number, msgSize: number) => {
@@ -756,6 +802,10 @@ export class PluginVm {
         return Status.Ok;
       }),
       proxy_call_foreign_function: g(() => Status.NotFound),
+      // Envoy's additions beyond the ABI (proxy-wasm-cpp-host src/exports.cc).
+      pthread_equal: (a: number, b: number) => (a === b ? 1 : 0),
+      // cpp-host refreshes its view of memory here; GuestMemory reads the buffer on every access.
+      emscripten_notify_memory_growth: () => undefined,
     };
     return imports;
   }

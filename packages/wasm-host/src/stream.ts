@@ -4,7 +4,7 @@
 // (StopIterationAndBuffer); local responses end the request and run through the response path.
 
 import { BufferType, DataAction, HeadersAction, MapType, Status, StreamType } from './abi.js';
-import { HeaderMap, type HeaderPairs, serializePairs } from './header-map.js';
+import { fieldBytes, HeaderMap, type HeaderPairs, serializeFields, serializePairs } from './header-map.js';
 import { concat, type Context, type PluginVm, type StreamBinding } from './plugin.js';
 import { encodeProperty, encodeTyped, type PropertyInput } from './properties.js';
 import type { WasmHost } from './host.js';
@@ -529,10 +529,10 @@ export class HttpStream implements StreamBinding {
       if ((top === 'request' && sub === 'headers') || (top === 'response' && (sub === 'headers' || sub === 'trailers'))) {
         const map = top === 'request' ? this.requestHeaders : sub === 'headers' ? this.responseHeaders : this.responseTrailers;
         if (!map) return undefined;
-        if (rest.length === 0) return serializePairs(Object.entries(map.toObject()));
+        if (rest.length === 0) return serializeFields(Object.entries(map.toObject()));
         if (rest.length === 1) {
           const v = map.getAll(rest[0]);
-          return v.length ? enc.encode(v.join(',')) : undefined;
+          return v.length ? fieldBytes(v.join(',')) : undefined;
         }
         return undefined;
       }
@@ -574,7 +574,8 @@ export class HttpStream implements StreamBinding {
     const o = this.override(path);
     if (o !== undefined) return o;
     const h = this.requestHeaders;
-    const s = (v: string | undefined) => (v === undefined ? undefined : enc.encode(v));
+    // Values taken from headers keep their bytes; the rest are ASCII.
+    const s = (v: string | undefined) => (v === undefined ? undefined : fieldBytes(v));
     const i64 = (n: number | bigint) => encodeTyped({ type: 'int64', value: n });
     const pathHdr = h.get(':path');
     switch (path) {

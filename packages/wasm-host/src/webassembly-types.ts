@@ -12,11 +12,14 @@ declare global {
       readonly exports: Record<string, unknown>;
     }
     class Memory {
-      constructor(d: { initial: number; maximum?: number });
+      constructor(d: { initial: number; maximum?: number; shared?: boolean });
       readonly buffer: ArrayBuffer;
       grow(pages: number): number;
     }
-    type ImportValue = ((...args: any[]) => any) | Memory; // eslint-disable-line @typescript-eslint/no-explicit-any
+    class Table {
+      constructor(d: { element: 'anyfunc' | 'externref'; initial: number; maximum?: number });
+    }
+    type ImportValue = ((...args: any[]) => any) | Memory | Table; // eslint-disable-line @typescript-eslint/no-explicit-any
     type Imports = Record<string, Record<string, ImportValue>>;
     function compile(bytes: BufferSource): Promise<Module>;
     function instantiate(m: Module, imports?: Imports): Promise<Instance>;

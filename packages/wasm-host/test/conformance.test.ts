@@ -190,21 +190,45 @@ describe('http calls', () => {
     await host2.close();
   });
 
-  it('cancels a stream context call when the stream ends, but delivers root context calls', async () => {
+  it('makes every call on the root context: delivered to its id after the stream ended, as cpp-host does', async () => {
     const host = new WasmHost({ clusters: { [CLUSTER]: 'http://127.0.0.1:9' }, httpCallHandler: () => ({ status: 200, body: 'late', delayMs: 30 }) });
     const p = await host.loadPlugin({ wasm, configuration: `cluster=${CLUSTER};ops=fire|root-call` });
     await host.runStream({ request: { headers: GET } });
     await host.idle();
     assert.equal(p.httpCalls.length, 2);
     const byPath = Object.fromEntries(p.httpCalls.map((c) => [c.headers[':path'], c]));
-    assert.deepEqual(byPath['/fire'].outcome, { failure: 'cancelled', delivered: false });
+    assert.equal(byPath['/fire'].contextId, p.rootContext.id, 'a call from a stream context belongs to the root');
     assert.equal(byPath['/log'].contextId, p.rootContext.id);
-    assert.equal(byPath['/log'].body, `from-root-${byPath['/fire'].contextId}`);
-    assert.ok(byPath['/log'].outcome && 'status' in byPath['/log'].outcome && byPath['/log'].outcome.delivered);
+    for (const c of Object.values(byPath)) assert.ok(c.outcome && 'status' in c.outcome && c.outcome.delivered);
     const responses = p.logs.filter((l) => l.message.startsWith('call response'));
-    assert.equal(responses.length, 1);
-    assert.match(responses[0].message, new RegExp(`ctx=${p.rootContext.id} .* status=200 body=late`));
+    assert.equal(responses.length, 2, 'ending the stream cancels nothing');
+    for (const r of responses) assert.match(r.message, new RegExp(`^call response ctx=${p.rootContext.id} .* status=200 body=late`));
     await host.close();
+  });
+
+  it('cancels outstanding calls when the root context is destroyed at shutdown', async () => {
+    const host = new WasmHost({ clusters: { [CLUSTER]: 'http://127.0.0.1:9' }, httpCallHandler: () => ({ status: 200, body: 'late', delayMs: 10_000 }) });
+    const p = await host.loadPlugin({ wasm, configuration: `cluster=${CLUSTER};ops=fire` });
+    await host.runStream({ request: { headers: GET } });
+    await host.close();
+    assert.deepEqual(p.httpCalls[0].outcome, { failure: 'cancelled', delivered: false });
+    assert.equal(p.logs.filter((l) => l.message.startsWith('call response')).length, 0);
+  });
+
+  it('fails a call inline with InternalFailure when the cluster has no healthy host, and calls nothing back', async () => {
+    const host = new WasmHost({ clusters: { empty: '' } });
+    const p = await host.loadPlugin({ wasm, configuration: 'ops=call;cluster=empty' });
+    const r = await host.runStream({ request: { headers: GET } });
+    assert.equal(r.upstreamRequest?.headers['x-call-dispatch'], '10');
+    const host2 = new WasmHost({ httpCallHandler: () => ({ noHealthyUpstream: true }) });
+    const p2 = await host2.loadPlugin({ wasm, configuration: 'ops=call;cluster=any' });
+    const r2 = await host2.runStream({ request: { headers: GET } });
+    assert.equal(r2.upstreamRequest?.headers['x-call-dispatch'], '10');
+    await host.idle();
+    await host2.idle();
+    assert.equal([...p.logs, ...p2.logs].filter((l) => l.message.startsWith('call response')).length, 0);
+    await host.close();
+    await host2.close();
   });
 
   it('lets a plugin answer locally from the call response while the request is paused', async () => {
@@ -272,6 +296,18 @@ describe('shutdown', () => {
     assert.ok(msgs.includes('flushed; done=0'));
     assert.ok(msgs.indexOf('flushed; done=0') < msgs.indexOf(`delete ctx=${p.rootContext.id}`));
     await collector.close();
+  });
+});
+
+describe('shutdown deadline', () => {
+  it('deletes the root context when the deadline passes without proxy_done, cancelling its calls; the root never sees on_log', async () => {
+    const host = new WasmHost({ httpCallHandler: () => ({ status: 200, delayMs: 10_000 }) });
+    const p = await host.loadPlugin({ wasm, configuration: 'cluster=c;flush-on-done' });
+    await host.close(50);
+    assert.deepEqual(p.httpCalls[0].outcome, { failure: 'cancelled', delivered: false });
+    const msgs = p.logs.map((l) => l.message);
+    assert.ok(msgs.includes(`delete ctx=${p.rootContext.id}`));
+    assert.ok(!msgs.some((m) => m.startsWith(`on_log ctx=${p.rootContext.id} `)), 'no on_log on a root context');
   });
 });
 

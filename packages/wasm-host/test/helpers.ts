@@ -38,9 +38,14 @@ export function compileAs(name: string): Uint8Array {
 
 /** Compiles test/modules/<name>.wat with the wabt npm package; edit may rewrite the source first. */
 export async function compileWat(name: string, edit: (src: string) => string = (s) => s): Promise<Uint8Array> {
+  return watToWasm(edit(readFileSync(join(MODULES, `${name}.wat`), 'utf8')), name);
+}
+
+/** Compiles WAT source text with the wabt npm package. */
+export async function watToWasm(src: string, name = 'inline'): Promise<Uint8Array> {
   const wabtInit = require('wabt') as () => Promise<{ parseWat(n: string, s: string): { toBinary(o: object): { buffer: Uint8Array }; destroy(): void } }>;
   const wabt = await wabtInit();
-  const mod = wabt.parseWat(`${name}.wat`, edit(readFileSync(join(MODULES, `${name}.wat`), 'utf8')));
+  const mod = wabt.parseWat(`${name}.wat`, src);
   try {
     return mod.toBinary({}).buffer;
   } finally {

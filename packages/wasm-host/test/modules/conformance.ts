@@ -214,7 +214,16 @@ export function proxy_on_http_call_response(ctx: u32, token: u32, nh: u32, bs: u
     log(2, "flushed; done=" + done().toString());
     return;
   }
+  // Every response arrives on the root context (the call belongs to it); like the SDKs, find
+  // the stream that made the call by its token and make it effective again.
   if (callCtx.has(token)) {
+    const caller = callCtx.get(token);
+    callCtx.delete(token);
+    if (setEffectiveContext(caller) != 0) {
+      log(2, "caller ctx=" + caller.toString() + " is gone");
+      return;
+    }
+    ctx = caller;
     const s = status === null ? "failed" : status!;
     callStatus.set(ctx, s);
     if (has(ctx, "call-deny")) {

@@ -1,0 +1,28 @@
+;; Stand-in for a proxy-wasm C++ SDK plugin built with Emscripten: it imports Emscripten's
+;; memory-growth hook (which Envoy provides beyond the ABI) and pthread_equal, exports malloc,
+;; and calls the hook after growing its memory, as Emscripten's sbrk does.
+(module
+  (import "env" "emscripten_notify_memory_growth" (func $grown (param i32)))
+  (import "env" "pthread_equal" (func $pthread_equal (param i32 i32) (result i32)))
+  (import "env" "proxy_add_header_map_value" (func $add_header (param i32 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 4096))
+  (data (i32.const 16) "x-cpp")
+  (data (i32.const 32) "grown")
+  (func (export "malloc") (param $n i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $heap))
+    (global.set $heap (i32.and (i32.add (i32.add (global.get $heap) (local.get $n)) (i32.const 7)) (i32.const -8)))
+    (local.get $p))
+  (func (export "_initialize"))
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "proxy_on_context_create") (param i32 i32))
+  (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+    (if (i32.eq (memory.grow (i32.const 1)) (i32.const -1)) (then (unreachable)))
+    (call $grown (i32.const 0))
+    (if (i32.eqz (call $pthread_equal (i32.const 7) (i32.const 7))) (then (unreachable)))
+    (drop (call $add_header (i32.const 0) (i32.const 16) (i32.const 5) (i32.const 32) (i32.const 5)))
+    (i32.const 0))
+)

@@ -1,0 +1,72 @@
+;; Stand-in for a proxy-wasm Go SDK plugin (TinyGo; Higress's wrapper is built on the same SDK):
+;; an HTTP context dispatches a call without touching the effective context and pauses; the SDK
+;; files the callback under the root context (contextIDToRootID) and, on the response, looks it
+;; up by the context id it is given, panicking as the SDK does ("http_call_response on invalid
+;; plugin context") when that id is no root context. With $route_cluster set it calls the
+;; route's own cluster, read from the `cluster_name` property, as Higress's RouteCluster does.
+(module
+  (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_http_call" (func $http_call (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_get_property" (func $get_property (param i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_set_effective_context" (func $set_effective (param i32) (result i32)))
+  (import "env" "proxy_continue_stream" (func $continue (param i32) (result i32)))
+  (import "env" "proxy_add_header_map_value" (func $add_header (param i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 2)
+  (global $root (mut i32) (i32.const 0))
+  (global $heap (mut i32) (i32.const 65536))
+  (global $route_cluster i32 (i32.const {{ROUTE_CLUSTER}}))
+  (data (i32.const 16) "{{CLUSTER}}")
+  (data (i32.const 256) "{{HEADERS}}")
+  (data (i32.const 1024) "http_call_response on invalid plugin context")
+  (data (i32.const 1100) "cluster_name")
+  (data (i32.const 1120) "x-callout")
+  (data (i32.const 1130) "done")
+  (data (i32.const 1140) "x-dispatch-status")
+  (data (i32.const 1160) "0123456789ab")
+  (data (i32.const 1200) "tinygo runtime started\n")
+  ;; 1300: iovec for fd_write; 1400: token / property out-params; 2048: token -> caller table
+  (func (export "malloc") (param $n i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $heap))
+    (global.set $heap (i32.and (i32.add (i32.add (global.get $heap) (local.get $n)) (i32.const 7)) (i32.const -8)))
+    (local.get $p))
+  (func (export "_initialize")
+    ;; the Go runtime writes to stdout while it starts: allowed during start
+    (i32.store (i32.const 1300) (i32.const 1200))
+    (i32.store (i32.const 1304) (i32.const 23))
+    (drop (call $fd_write (i32.const 1) (i32.const 1300) (i32.const 1) (i32.const 1308))))
+  (func (export "{{ABI_EXPORT}}"))
+  (func (export "proxy_on_context_create") (param $id i32) (param $parent i32)
+    (if (i32.eqz (local.get $parent)) (then (global.set $root (local.get $id)))))
+  (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_request_headers") (param $ctx i32) (param i32 i32) (result i32)
+    (local $status i32) (local $cp i32) (local $cs i32)
+    (local.set $cp (i32.const 16))
+    (local.set $cs (i32.const {{CLUSTER_LEN}}))
+    (if (global.get $route_cluster)
+      (then
+        (drop (call $get_property (i32.const 1100) (i32.const 12) (i32.const 1400) (i32.const 1404)))
+        (local.set $cp (i32.load (i32.const 1400)))
+        (local.set $cs (i32.load (i32.const 1404)))))
+    (local.set $status (call $http_call (local.get $cp) (local.get $cs) (i32.const 256) (i32.const {{HEADERS_LEN}})
+      (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 5000) (i32.const 1408)))
+    (if (local.get $status)
+      (then
+        (drop (call $add_header (i32.const 0) (i32.const 1140) (i32.const 17) (i32.add (i32.const 1160) (local.get $status)) (i32.const 1)))
+        (return (i32.const 0))))
+    (i32.store (i32.add (i32.const 2048) (i32.shl (i32.and (i32.load (i32.const 1408)) (i32.const 255)) (i32.const 2))) (local.get $ctx))
+    (i32.const 1))
+  (func (export "proxy_on_http_call_response") (param $ctx i32) (param $token i32) (param i32 i32 i32)
+    (local $caller i32)
+    (if (i32.ne (local.get $ctx) (global.get $root))
+      (then
+        (drop (call $log (i32.const 5) (i32.const 1024) (i32.const 44)))
+        (unreachable)))
+    (local.set $caller (i32.load (i32.add (i32.const 2048) (i32.shl (i32.and (local.get $token) (i32.const 255)) (i32.const 2)))))
+    ;; the SDK skips a callback whose HTTP context is gone
+    (if (call $set_effective (local.get $caller)) (then (return)))
+    (drop (call $add_header (i32.const 0) (i32.const 1120) (i32.const 9) (i32.const 1130) (i32.const 4)))
+    (drop (call $continue (i32.const 0))))
+)
