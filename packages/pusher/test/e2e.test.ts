@@ -242,3 +242,29 @@ test('collector_token: sent as Authorization: Bearer, so a collector with INGEST
   assert.equal(m['db_log_pusher.records_sent'].value, 1);
   assert.equal(m['db_log_pusher.records_failed']?.value ?? 0, 0);
 });
+
+test('rules only through db-log-gateway: requests matching a rule are stored, the others pass unrecorded', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pusher-rules-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const collector = await startCollector(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn', FLUSH_INTERVAL_MS: '50' }, []));
+  t.after(() => collector.close());
+  const llm = await startMockLlm();
+  t.after(() => llm.close());
+  const gw = await startGateway({
+    listen: '127.0.0.1:0',
+    upstream: llm.url,
+    clusters: { [CLUSTER]: collector.url },
+    logLevel: 'error',
+    logger: () => {},
+    plugins: [{ wasm: PUSHER_WASM_PATH, configuration: { _rules_: [{ _match_domain_: ['*.allowed.example'], collector_service_name: FQDN, collector_port: 80, collector_path: '/ingest', batch_size: 1 }] } }],
+  });
+  t.after(() => gw.close());
+  // node:http, since fetch does not let a caller set Host.
+  const get = (id: string, host: string) => new Promise<number>((resolve, reject) => {
+    http.get(`${gw.url}/health`, { headers: { host, 'x-request-id': id } }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); }).on('error', reject);
+  });
+  assert.deepEqual([await get('unmatched', 'other.example'), await get('matched', 'api.allowed.example')], [200, 200]);
+  const logs = await queryAll(collector.url, 1);
+  assert.deepEqual(logs.map((l) => [l.request_id, l.authority]), [['matched', 'api.allowed.example']]);
+  assert.equal(gw.host.plugins[0].httpCalls.length, 1, 'the unmatched request was never sent');
+});
