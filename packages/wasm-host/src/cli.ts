@@ -7,6 +7,7 @@ import { LOG_LEVEL_NAMES, type LogLevelName } from './abi.js';
 import { startGateway } from './gateway.js';
 import { startSupervisedGateway } from './watchdog.js';
 import type { PluginOptions } from './plugin.js';
+import { type Flavour, FLAVOURS } from './properties/tables.js';
 
 const HELP = `db-log-gateway: a local HTTP/1.1 reverse proxy that runs proxy-wasm plugins on live traffic
 
@@ -14,7 +15,7 @@ Usage:
   db-log-gateway --upstream URL [--listen HOST:PORT] [--plugin FILE.wasm [--config JSON|@FILE]]...
                  [--cluster NAME=URL]... [--node-id ID] [--node-meta KEY=VALUE]...
                  [--route-name NAME] [--cluster-name NAME] [--fail-open | --fail-closed]
-                 [--timeout MS] [--log-level LEVEL] [--watchdog-ms MS]
+                 [--timeout MS] [--log-level LEVEL] [--watchdog-ms MS] [--flavour higress|upstream]
 
 Options:
   --listen HOST:PORT     address to listen on (default 127.0.0.1:10000; port 0 picks a free port)
@@ -34,6 +35,8 @@ Options:
   --cluster-name NAME    cluster_name property (default outbound|PORT||HOST of --upstream)
   --fail-open            a plugin that traps is skipped from then on
   --fail-closed          a plugin that traps makes requests fail with 503 (default, as in Envoy)
+  --flavour NAME         which Envoy to play: higress (Higress's fork: node, route_name, cluster_name;
+                         default) or upstream (Envoy 1.33+: xds.* properties)
   --timeout MS           route timeout: 504 if no response started by then (default 15000)
   --log-level LEVEL      trace|debug|info|warn|error|critical for gateway and plugin logs (default info)
   --watchdog-ms MS       the proxy runs in a worker thread; if a plugin callback blocks it longer than
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
         'fail-open': { type: 'boolean' },
         'fail-closed': { type: 'boolean' },
         timeout: { type: 'string' },
+        flavour: { type: 'string' },
         'watchdog-ms': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -116,6 +120,8 @@ async function main(): Promise<void> {
   const logLevel = (values['log-level'] ?? 'info') as LogLevelName;
   if (!LOG_LEVEL_NAMES.includes(logLevel)) fail(`--log-level must be one of ${LOG_LEVEL_NAMES.join('|')}`);
   if (values['fail-open'] && values['fail-closed']) fail('--fail-open and --fail-closed exclude each other');
+  const flavour = (values.flavour ?? 'higress') as Flavour;
+  if (!FLAVOURS.includes(flavour)) fail(`--flavour must be one of ${FLAVOURS.join('|')}`);
   const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeoutMs !== undefined && !(timeoutMs > 0)) fail('--timeout expects a positive number of milliseconds');
 
@@ -134,6 +140,7 @@ async function main(): Promise<void> {
       routeName: values['route-name'],
       clusterName: values['cluster-name'],
       failOpen: values['fail-open'] === true,
+      flavour,
       timeoutMs,
       logLevel,
     };

@@ -11,6 +11,7 @@ import { WasmHost } from './host.js';
 import { jsonLogger, type Logger } from './log.js';
 import type { PluginOptions, PluginVm } from './plugin.js';
 import type { JsonValue } from './protobuf.js';
+import type { Flavour } from './properties/tables.js';
 import type { HttpStream, StreamSinks } from './stream.js';
 
 export interface GatewayOptions {
@@ -28,6 +29,8 @@ export interface GatewayOptions {
   routeName?: string;
   /** `cluster_name` property of the upstream. Default outbound|PORT||HOST of the upstream URL. */
   clusterName?: string;
+  /** Which Envoy to play: 'higress' (default) or 'upstream' (Envoy 1.33+). */
+  flavour?: Flavour;
   /** Trapped plugin: skip it (true) or answer 503 (false, default, as Envoy's fail_open: false). */
   failOpen?: boolean;
   /** Route timeout: a response not started by then gets 504 (default 15000 ms, Envoy's default). */
@@ -96,6 +99,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     nodeId: opts.nodeId,
     nodeMetadata: opts.nodeMetadata,
     failOpen: opts.failOpen,
+    flavour: opts.flavour,
     logLevel: opts.logLevel ?? 'info',
     onLog: (e) => log(e.level, e.message, { plugin: e.plugin, context: e.contextId }),
     onCallback: opts.onCallback,

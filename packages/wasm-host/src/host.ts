@@ -10,7 +10,8 @@ import { type Clock, ManualClock, RealClock } from './clock.js';
 import { HeaderMap, type HeaderPairs, type HeadersInit } from './header-map.js';
 import { type HttpCallOutcome, type HttpCallReply, type HttpCallRequest, replyToOutcome, sendHttpCall } from './http-call.js';
 import { type Context, type HttpCallRecord, type LogEntry, type PluginOptions, PluginVm } from './plugin.js';
-import type { PropertyInput } from './properties.js';
+import type { PropertyInput } from './properties/encode.js';
+import { type Flavour, FLAVOURS } from './properties/tables.js';
 import type { JsonValue } from './protobuf.js';
 import { type ActionRecord, HttpStream, type LocalReplyRecord, type StreamSinks } from './stream.js';
 
@@ -37,6 +38,8 @@ export interface HostOptions {
   failOpen?: boolean;
   /** Level reported by proxy_get_log_level (default 'trace': plugins log everything). */
   logLevel?: LogLevelName;
+  /** Which Envoy the host plays: Higress's fork (default) or upstream Envoy 1.33+ (properties/tables.ts). */
+  flavour?: Flavour;
   /** Called for every plugin log line. */
   onLog?: (entry: LogEntry) => void;
   /** Called when a plugin traps. */
@@ -104,6 +107,7 @@ export class WasmHost {
   readonly nodeMetadata: Record<string, JsonValue>;
   readonly failOpen: boolean;
   readonly logLevel: number;
+  readonly flavour: Flavour;
   readonly sharedData = new Map<string, { value: Uint8Array; cas: number }>();
   private cas = 1;
   private queues = new Map<number, Queue>();
@@ -122,6 +126,8 @@ export class WasmHost {
     this.nodeMetadata = options.nodeMetadata ?? {};
     this.failOpen = options.failOpen ?? false;
     this.logLevel = LogLevel[options.logLevel ?? 'trace'];
+    this.flavour = options.flavour ?? 'higress';
+    if (!FLAVOURS.includes(this.flavour)) throw new Error(`unknown flavour ${this.flavour}: one of ${FLAVOURS.join(', ')}`);
   }
 
   /** Moves a manual clock forward, firing ticks that fall due. */

@@ -4,7 +4,8 @@ export { HeaderMap, type HeaderPairs, type HeadersInit, serializePairs, deserial
 export { type HttpCallReply } from './http-call.js';
 export { type HostOptions, type RunStreamOptions, type StreamResult, type MessageSeen, type BodyInput, type BodyChunk, WasmHost } from './host.js';
 export { type HttpCallRecord, type LogEntry, type MetricSnapshot, type PluginOptions, PluginLoadError, PluginVm } from './plugin.js';
-export { encodeProperty, encodeTyped, KNOWN_PROPERTY_TYPES, type PropertyInput, type PropertyType, type TypedValue } from './properties.js';
+export { encodeProperty, encodeTyped, KNOWN_PROPERTY_TYPES, type PropertyInput, type PropertyType, type TypedValue } from './properties/encode.js';
+export { type Flavour, FLAVOURS, PROPERTY_TABLES, type PropertyEntry, propertyTypes } from './properties/tables.js';
 export { type ActionRecord, HttpStream, type LocalReplyRecord, type StreamSinks } from './stream.js';
 export { type Gateway, type GatewayOptions, startGateway } from './gateway.js';
 export { jsonLogger, type Logger } from './log.js';

@@ -19,6 +19,7 @@ import type { HttpCallOutcome } from './http-call.js';
 import { GuestMemory, MemoryAccessError } from './memory.js';
 import { ProcExit, wasiImports } from './wasi.js';
 import { encodeNode, type JsonValue } from './protobuf.js';
+import { canonicalPath } from './properties/tables.js';
 import { envoyImport } from './loader/envoy-imports.js';
 import { type ImportInfo, readImports, sameSig, sigToString } from './loader/module-info.js';
 import type { WasmHost } from './host.js';
@@ -62,8 +63,10 @@ export interface HttpCallRecord {
 
 /** What a stream offers its plugins' contexts; implemented by HttpStream. */
 export interface StreamBinding {
-  headerMap(type: number): HeaderMap | undefined;
-  headerMapWritable(type: number): boolean;
+  /** The map a plugin's context sees now (undefined: not available to it). */
+  headerMap(type: number, index: number): HeaderMap | undefined;
+  headerMapWritable(type: number, index: number): boolean;
+  readonly filterState: Map<string, Uint8Array>;
   bodyBuffer(index: number, type: number): { get(): Uint8Array; set(b: Uint8Array): void } | undefined;
   getProperty(segments: string[], plugin: PluginVm): Uint8Array | undefined;
   setProperty(path: string, value: Uint8Array): number;
@@ -489,7 +492,8 @@ export class PluginVm {
       return new HeaderMap(type === MapType.HttpCallResponseHeaders ? r.headers : r.trailers);
     }
     if (type < 0 || type > 7) return null;
-    return this.ctx().stream?.headerMap(type);
+    const ctx = this.ctx();
+    return ctx.stream?.headerMap(type, ctx.index);
   }
 
   private rootOnlyProperty(segments: string[]): Uint8Array | undefined {
@@ -521,8 +525,12 @@ export class PluginVm {
     }
   }
 
-  getProperty(segments: string[]): Uint8Array | undefined {
+  getProperty(path: string[]): Uint8Array | undefined {
     const ctx = this.ctx();
+    // The flavour decides which names exist (properties/tables.ts); the rest works on the
+    // host's own names.
+    const segments = canonicalPath(this.host.flavour, path);
+    if (segments === undefined) return path.length === 1 ? ctx.stream?.filterState.get(`wasm.${path[0]}`) : undefined;
     const r = this.rootOnlyProperty(segments);
     if (r !== undefined) return r;
     return ctx.stream?.getProperty(segments, this);
@@ -535,7 +543,7 @@ export class PluginVm {
     const setMap = (type: number, fn: (map: HeaderMap) => void): number => {
       const map = this.mapFor(type);
       if (map === null) return Status.BadArgument;
-      if (!map || !this.ctx().stream?.headerMapWritable(type)) return Status.BadArgument;
+      if (!map || !this.ctx().stream?.headerMapWritable(type, this.ctx().index)) return Status.BadArgument;
       fn(map);
       return Status.Ok;
     };
@@ -604,6 +612,8 @@ export class PluginVm {
       proxy_get_header_map_pairs: g((type: number, ptrPtr: number, sizePtr: number) => {
         const map = this.mapFor(type);
         if (map === null) return Status.BadArgument;
+        // Upstream Envoy answers BadArgument for a map it does not hold now (Context::getConstMap).
+        if (!map && this.host.flavour === 'upstream' && type <= MapType.HttpResponseTrailers) return Status.BadArgument;
         m().copyOut(serializeFields(map?.pairs ?? []), ptrPtr, sizePtr);
         return Status.Ok;
       }),

@@ -6,7 +6,8 @@
 import { BufferType, DataAction, HeadersAction, MapType, Status, StreamType } from './abi.js';
 import { fieldBytes, HeaderMap, type HeaderPairs, serializeFields, serializePairs } from './header-map.js';
 import { concat, type Context, type PluginVm, type StreamBinding } from './plugin.js';
-import { encodeProperty, encodeTyped, type PropertyInput } from './properties.js';
+import { encodeProperty, encodeTyped, type PropertyInput } from './properties/encode.js';
+import { canonicalDotted, PROPERTY_TABLES, type PropertyType } from './properties/tables.js';
 import type { WasmHost } from './host.js';
 
 const enc = new TextEncoder();
@@ -93,6 +94,11 @@ export class HttpStream implements StreamBinding {
   responseFlags = 0;
   codeDetails: string | undefined;
   private protocol: string;
+  /** How request.time and request.duration are encoded in this flavour. */
+  private timeTypes: [PropertyType, PropertyType];
+  /** Per plugin: the header maps its context holds now (upstream flavour; see headerMap). */
+  private liveMaps: Set<number>[];
+  private logPhase = false;
 
   constructor(
     readonly host: WasmHost,
@@ -108,15 +114,19 @@ export class HttpStream implements StreamBinding {
     this.reqStages = plugins.map((_, i) => new Stage('request', i, i));
     this.respStages = plugins.map((_, i) => new Stage('response', i, plugins.length - 1 - i));
     this.contexts = plugins.map(() => undefined);
+    this.liveMaps = plugins.map(() => new Set<number>());
+    const table = PROPERTY_TABLES[host.flavour];
+    this.timeTypes = [table['request.time'].type as PropertyType, table['request.duration'].type as PropertyType];
   }
 
   /** Sets (or with undefined, removes) a property by dotted path; `wasm.*` keys go to filter state. */
   setPropertyOverride(path: string, v: PropertyInput | undefined): void {
     if (path.startsWith('wasm.')) {
       if (v === undefined) this.filterState.delete(path);
-      else this.filterState.set(path, typeof v === 'string' ? enc.encode(v) : v instanceof Uint8Array ? v : encodeProperty(path, v));
+      else this.filterState.set(path, typeof v === 'string' ? enc.encode(v) : v instanceof Uint8Array ? v : encodeProperty(path, v, this.host.flavour));
       return;
     }
+    path = canonicalDotted(this.host.flavour, path);
     this.encoded.delete(path);
     if (v === undefined) this.props.delete(path);
     else this.props.set(path, v);
@@ -248,6 +258,9 @@ export class HttpStream implements StreamBinding {
     let cb: string;
     let r: number | undefined;
     const replyBefore = this.localReply;
+    const held = ev.k === 'headers' ? (req ? MapType.HttpRequestHeaders : MapType.HttpResponseHeaders)
+      : ev.k === 'trailers' ? (req ? MapType.HttpRequestTrailers : MapType.HttpResponseTrailers) : undefined;
+    if (held !== undefined) this.liveMaps[st.plugin].add(held);
     st.inCallback = true;
     try {
       if (ev.k === 'headers') {
@@ -278,6 +291,7 @@ export class HttpStream implements StreamBinding {
       return;
     }
     const paused = ev.k === 'headers' ? r !== HeadersAction.Continue && r !== HeadersAction.ContinueAndEndStream : r !== DataAction.Continue;
+    if (held !== undefined && !paused) this.liveMaps[st.plugin].delete(held);
     this.actions.push({ plugin: plugin.name, callback: cb, action: paused ? 'pause' : 'continue', value: r });
     if (this.localReply !== replyBefore || this.finished || (req && this.requestEnded)) {
       // Hold this direction: nothing more passes the plugin that answered locally.
@@ -426,12 +440,14 @@ export class HttpStream implements StreamBinding {
     if (this.finished) return;
     this.finished = true;
     this.endNs = this.host.clock.nowNs();
+    this.logPhase = true;
     for (let i = 0; i < this.plugins.length; i++) {
       // Envoy's access-log hook creates the context of a plugin that never saw the request.
       if (!this.contexts[i] && !this.plugins[i].failed) this.contexts[i] = this.plugins[i].createStreamContext(this, i);
       const ctx = this.contexts[i];
       if (ctx && !ctx.deleted) this.plugins[i].callVoid('proxy_on_log', ctx, ctx.id);
     }
+    this.logPhase = false;
     for (let i = 0; i < this.plugins.length; i++) {
       const ctx = this.contexts[i];
       if (ctx && !ctx.deleted) this.plugins[i].destroyContext(ctx);
@@ -441,7 +457,18 @@ export class HttpStream implements StreamBinding {
 
   // ---- StreamBinding: what host functions see ----------------------------------------------------
 
-  headerMap(type: number): HeaderMap | undefined {
+  headerMap(type: number, index: number): HeaderMap | undefined {
+    const map = this.anyHeaderMap(type);
+    if (!map || this.host.flavour !== 'upstream' || this.logPhase) return map;
+    // Upstream Envoy (source/extensions/common/wasm/context.cc, decodeHeaders/encodeHeaders and
+    // getConstMap): a filter holds a map only from its callback until it continues; request
+    // headers stay readable through the stream info, everything else is gone. Higress's fork
+    // keeps them.
+    if (type === MapType.HttpRequestHeaders) return map;
+    return this.liveMaps[index]?.has(type) ? map : undefined;
+  }
+
+  private anyHeaderMap(type: number): HeaderMap | undefined {
     switch (type) {
       case MapType.HttpRequestHeaders:
         return this.requestHeaders;
@@ -456,8 +483,9 @@ export class HttpStream implements StreamBinding {
     }
   }
 
-  headerMapWritable(type: number): boolean {
-    if (this.finished) return false;
+  headerMapWritable(type: number, index: number): boolean {
+    if (this.finished || this.logPhase) return false;
+    if (this.host.flavour === 'upstream') return this.liveMaps[index]?.has(type) ?? false;
     if (type === MapType.HttpRequestHeaders || type === MapType.HttpRequestTrailers) return !this.requestEnded;
     if (type === MapType.HttpResponseHeaders) return !this.responseStarted;
     return type === MapType.HttpResponseTrailers;
@@ -565,7 +593,7 @@ export class HttpStream implements StreamBinding {
     if (e !== undefined) return e;
     const raw = this.props.get(path);
     if (raw === undefined) return undefined;
-    e = encodeProperty(path, raw);
+    e = encodeProperty(path, raw, this.host.flavour);
     this.encoded.set(path, e);
     return e;
   }
@@ -603,10 +631,10 @@ export class HttpStream implements StreamBinding {
       case 'request.protocol':
         return s(this.protocol);
       case 'request.time':
-        return encodeTyped({ type: 'timestamp', value: this.startNs });
+        return encodeTyped({ type: this.timeTypes[0], value: this.startNs });
       case 'request.duration':
         // StreamInfo::requestComplete(): known once the whole exchange ended (so in on_log).
-        return this.endNs !== undefined ? encodeTyped({ type: 'duration', value: this.endNs - this.startNs }) : undefined;
+        return this.endNs !== undefined ? encodeTyped({ type: this.timeTypes[1], value: this.endNs - this.startNs }) : undefined;
       case 'request.size': {
         // Envoy's CEL: the content-length header when present, else the body bytes received.
         const cl = h.get('content-length');

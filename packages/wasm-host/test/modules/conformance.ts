@@ -3,7 +3,7 @@
 // "reject" makes on_configure fail).
 import {
   addHeader, bufferSize, done, continueStream, defineMetric, dequeue, enqueue, getBuffer, getHeader, getMetric,
-  getProperty, getPropertyExact, getPropertyRaw, getShared, grpcCallStatus, headerMapSize, headerPairsRaw, hex, httpCall,
+  getProperty, getPropertyExact, headerStatus, getPropertyRaw, getShared, grpcCallStatus, headerMapSize, headerPairsRaw, hex, httpCall,
   incrementMetric, log, nowNanos, recordMetric, registerQueue, removeHeader, replaceHeader, sendLocalResponse,
   setBuffer, setEffectiveContext, setHeaderPairsRaw, setProperty, setShared, setTickPeriod, str,
   REQUEST_HEADERS, RESPONSE_HEADERS, CALL_RESPONSE_HEADERS,
@@ -193,6 +193,10 @@ export function proxy_on_response_headers(ctx: u32, n: u32, eos: bool): u32 {
 }
 
 export function proxy_on_response_body(ctx: u32, size: u32, eos: bool): u32 {
+  if (has(ctx, "late-maps")) {
+    log(2, "late maps read-req=" + headerStatus(REQUEST_HEADERS, ":path").toString() + " read-resp=" + headerStatus(RESPONSE_HEADERS, ":status").toString() +
+      " write-req=" + addHeader(REQUEST_HEADERS, "x-late", "1").toString() + " write-resp=" + addHeader(RESPONSE_HEADERS, "x-late", "1").toString());
+  }
   const b = getBuffer(1, 0, size);
   log(2, "response body size=" + size.toString() + " eos=" + (eos ? "1" : "0") + " data=" + str(b));
   if (has(ctx, "buffer-resp")) {
@@ -235,6 +239,13 @@ export function proxy_on_http_call_response(ctx: u32, token: u32, nh: u32, bs: u
   }
 }
 
+/** int64 nanoseconds, or absl::Duration's bytes (int64 seconds, uint32 quarter-nanoseconds). */
+function durationNs(b: ArrayBuffer): i64 {
+  const p = changetype<usize>(b);
+  if (b.byteLength == 16) return load<i64>(p) * 1_000_000_000 + <i64>(load<u32>(p + 8) / 4);
+  return load<i64>(p);
+}
+
 export function proxy_on_log(ctx: u32): void {
   const code = getProperty("response.code");
   const flags = getProperty("response.flags");
@@ -242,7 +253,7 @@ export function proxy_on_log(ctx: u32): void {
   const dur = getProperty("request.duration");
   log(2, "on_log ctx=" + ctx.toString() + " code=" + (code === null ? "<missing>" : load<i64>(changetype<usize>(code!)).toString()) +
     " flags=" + (flags === null ? "<missing>" : load<u64>(changetype<usize>(flags!)).toString()) +
-    " details=" + str(details) + " duration_ns=" + (dur === null ? "<missing>" : load<i64>(changetype<usize>(dur!)).toString()) +
+    " details=" + str(details) + " duration_ns=" + (dur === null ? "<missing>" : durationNs(dur!).toString()) +
     " body_status=" + bufferSize(0).toString() + " upstream=" + str(getProperty("upstream.address")));
 }
 

@@ -60,6 +60,12 @@ export function getHeader(map: i32, key: string): string | null {
   return String.UTF8.decode(takeBytes());
 }
 
+/** The status of reading a header (0 found, 1 NotFound, 2 BadArgument: the map is not available). */
+export function headerStatus(map: i32, key: string): i32 {
+  const k = utf8(key);
+  return proxy_get_header_map_value(map, changetype<usize>(k), k.byteLength, scratch, scratch + 4);
+}
+
 export function addHeader(map: i32, key: string, value: string): i32 {
   const k = utf8(key);
   const v = utf8(value);
