@@ -60,7 +60,7 @@ test('plain Envoy: envoy.yaml defines the cluster its plugin configuration calls
   assert.ok(envoy.static_resources.clusters.some((c: any) => c.name === cluster), `cluster ${cluster} is defined`);
   assert.equal(wasm.typed_config.config.vm_config.runtime, 'envoy.wasm.runtime.v8');
   const name = envoy.node.metadata.NAME;
-  const h = await harness(configuration, { exact: true, nodeMetadata: { NAME: name }, nodeId: envoy.node.id });
+  const h = await harness(configuration, { exact: true, flavour: 'upstream', nodeMetadata: { NAME: name }, nodeId: envoy.node.id });
   t.after(() => h.host.close());
   await h.host.runStream({ request: { headers: { ':method': 'GET', ':path': '/', ':authority': 'a' } }, properties: { 'xds.route_name': 'model-api-demo-0' } });
   h.host.advance(configuration.flush_interval_ms ?? 1000);

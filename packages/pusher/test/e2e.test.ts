@@ -19,9 +19,10 @@ import { AI_LOG_WRITER_WASM } from './helpers.js';
 const FQDN = 'log-collector.e2e.svc.cluster.local';
 const CLUSTER = `outbound|80||${FQDN}`;
 
-async function gateway(t: TestContext, llm: MockLlm, collectorUrl: string, config: Record<string, unknown> = {}, logLevel: 'error' | 'warn' = 'error'): Promise<Gateway> {
+async function gateway(t: TestContext, llm: MockLlm, collectorUrl: string, config: Record<string, unknown> = {}, logLevel: 'error' | 'warn' = 'error', flavour: 'higress' | 'upstream' = 'higress'): Promise<Gateway> {
   const gw = await startGateway({
     listen: '127.0.0.1:0',
+    flavour,
     upstream: llm.url,
     routeName: 'model-api-mock-0',
     nodeMetadata: { POD_NAME: 'gw-e2e-0' },
@@ -74,14 +75,14 @@ async function queryAll(collectorUrl: string, want: number): Promise<Record<stri
 const chat = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }], ...extra });
 const claude = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'claude-3-5-haiku', max_tokens: 12, messages: [{ role: 'user', content }], ...extra });
 
-async function pipeline(t: TestContext, databaseUrl?: string): Promise<void> {
+async function pipeline(t: TestContext, databaseUrl?: string, flavour: 'higress' | 'upstream' = 'higress'): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pusher-e2e-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const collector = await startCollector(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn', FLUSH_INTERVAL_MS: '50', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) }, []));
   t.after(() => collector.close());
   const llm = await startMockLlm();
   t.after(() => llm.close());
-  const gw = await gateway(t, llm, collector.url);
+  const gw = await gateway(t, llm, collector.url, {}, 'error', flavour);
 
   const sent: Sent[] = [];
   sent.push(await send(gw, 'openai-plain', 'POST', '/v1/chat/completions', chat('one two three')));
@@ -154,6 +155,10 @@ async function pipeline(t: TestContext, databaseUrl?: string): Promise<void> {
 
 test('end to end on SQLite: each request stored once with method, path, status, bytes, duration, model and tokens', async (t) => {
   await pipeline(t);
+});
+
+test('end to end on SQLite behind Envoy 1.33+ (xds.* properties only): route, api and instance_id still filled', async (t) => {
+  await pipeline(t, undefined, 'upstream');
 });
 
 test('end to end on MariaDB', async (t) => {

@@ -59,23 +59,30 @@ test('through db-log-gateway: the record keeps the client\'s path and authority 
   assert.equal(rec?.consumer, 'team-a');
 });
 
-test('Envoy 1.33+ names: xds.route_name and xds.cluster_name fill the record and drive rule matching', async (t) => {
-  const h = await harness({ _rules_: [{ _match_route_: ['model-api-qwen-0'], capture_headers: true }] });
+test('Envoy 1.33+ (xds.* only): route, cluster and node are read under xds, and drive rule matching', async (t) => {
+  const h = await harness({ _rules_: [{ _match_route_: ['model-api-qwen-0'], capture_headers: true }] }, { flavour: 'upstream', nodeMetadata: { NAME: 'envoy-pod-1' } });
   t.after(() => h.host.close());
   await h.host.runStream({
     request: { headers: { ':method': 'GET', ':path': '/q', ':authority': 'a' } },
     properties: { 'xds.route_name': 'model-api-qwen-0', 'xds.cluster_name': 'outbound|443||qwen.dns' },
   });
-  // Still the old names where the host has only those (Higress's Envoy).
+  await h.host.idle();
+  const [rec] = h.records() as Array<Record<string, any>>;
+  assert.deepEqual([rec.route_name, rec.route, rec.api, rec.upstream_cluster, rec.service], ['model-api-qwen-0', 'model-api-qwen-0', 'qwen', 'outbound|443||qwen.dns', 'qwen.dns']);
+  assert.equal(rec.instance_id, 'envoy-pod-1', 'xds.node.metadata.NAME');
+  assert.ok(rec.req_headers, 'the rule matched on xds.route_name');
+});
+
+test('Higress\'s Envoy (old names only): route_name, cluster_name and node are read under their old names', async (t) => {
+  const h = await harness({ _rules_: [{ _match_route_: ['model-api-qwen-0'], capture_headers: true }] }, { flavour: 'higress', nodeMetadata: { NAME: 'higress-gateway-1' } });
+  t.after(() => h.host.close());
   await h.host.runStream({
     request: { headers: { ':method': 'GET', ':path': '/old', ':authority': 'a' } },
     properties: { route_name: 'model-api-qwen-0', cluster_name: 'outbound|80||svc.ns.svc.cluster.local' },
   });
   await h.host.idle();
-  const [xds, old] = h.records() as Array<Record<string, any>>;
-  assert.deepEqual([xds.route_name, xds.route, xds.api, xds.upstream_cluster, xds.service], ['model-api-qwen-0', 'model-api-qwen-0', 'qwen', 'outbound|443||qwen.dns', 'qwen.dns']);
-  assert.ok(xds.req_headers, 'the rule matched on xds.route_name');
-  assert.deepEqual([old.route_name, old.service], ['model-api-qwen-0', 'svc.ns.svc.cluster.local']);
+  const [old] = h.records() as Array<Record<string, any>>;
+  assert.deepEqual([old.route_name, old.service, old.instance_id], ['model-api-qwen-0', 'svc.ns.svc.cluster.local', 'higress-gateway-1']);
   assert.ok(old.req_headers);
 });
 
