@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { LOG_LEVEL_NAMES, type LogLevelName } from './abi.js';
 import { startGateway } from './gateway.js';
 import { startSupervisedGateway } from './watchdog.js';
-import type { PluginOptions } from './plugin.js';
+import type { PluginOptions } from './vm/types.js';
 import { type Flavour, FLAVOURS } from './properties/tables.js';
 
 const HELP = `db-log-gateway: a local HTTP/1.1 reverse proxy that runs proxy-wasm plugins on live traffic
@@ -16,6 +16,7 @@ Usage:
                  [--cluster NAME=URL]... [--node-id ID] [--node-meta KEY=VALUE]...
                  [--route-name NAME] [--cluster-name NAME] [--fail-open | --fail-closed]
                  [--timeout MS] [--log-level LEVEL] [--watchdog-ms MS] [--flavour higress|upstream]
+                 [--concurrency N]
 
 Options:
   --listen HOST:PORT     address to listen on (default 127.0.0.1:10000; port 0 picks a free port)
@@ -35,6 +36,8 @@ Options:
   --cluster-name NAME    cluster_name property (default outbound|PORT||HOST of --upstream)
   --fail-open            a plugin that traps is skipped from then on
   --fail-closed          a plugin that traps makes requests fail with 503 (default, as in Envoy)
+  --concurrency N        workers, each with its own VM of every plugin, as Envoy's --concurrency;
+                         each connection is served by one worker (default 2)
   --flavour NAME         which Envoy to play: higress (Higress's fork: node, route_name, cluster_name;
                          default) or upstream (Envoy 1.33+: xds.* properties)
   --timeout MS           route timeout: 504 if no response started by then (default 15000)
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
         'fail-closed': { type: 'boolean' },
         timeout: { type: 'string' },
         flavour: { type: 'string' },
+        concurrency: { type: 'string' },
         'watchdog-ms': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -122,6 +126,8 @@ async function main(): Promise<void> {
   if (values['fail-open'] && values['fail-closed']) fail('--fail-open and --fail-closed exclude each other');
   const flavour = (values.flavour ?? 'higress') as Flavour;
   if (!FLAVOURS.includes(flavour)) fail(`--flavour must be one of ${FLAVOURS.join('|')}`);
+  const concurrency = values.concurrency === undefined ? 2 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) fail('--concurrency expects a number of workers from 1 to 64');
   const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeoutMs !== undefined && !(timeoutMs > 0)) fail('--timeout expects a positive number of milliseconds');
 
@@ -141,6 +147,7 @@ async function main(): Promise<void> {
       clusterName: values['cluster-name'],
       failOpen: values['fail-open'] === true,
       flavour,
+      concurrency,
       timeoutMs,
       logLevel,
     };

@@ -25,8 +25,7 @@ async function main(): Promise<void> {
           Atomics.store(state, PLUGIN, 0);
           return;
         }
-        const i = plugin.host.plugins.indexOf(plugin);
-        Atomics.store(state, PLUGIN, (i < 0 ? plugin.host.plugins.length : i) + 1);
+        Atomics.store(state, PLUGIN, plugin.chainIndex + 1);
         Atomics.store(state, CALLBACK, codes.get(cb) ?? 0);
       },
     });

@@ -9,7 +9,8 @@ import { type LogLevelName, RESPONSE_FLAGS } from './abi.js';
 import { HeaderMap } from './header-map.js';
 import { WasmHost } from './host.js';
 import { jsonLogger, type Logger } from './log.js';
-import type { PluginOptions, PluginVm } from './plugin.js';
+import type { PluginVm } from './vm/plugin-vm.js';
+import type { PluginOptions } from './vm/types.js';
 import type { JsonValue } from './protobuf.js';
 import type { Flavour } from './properties/tables.js';
 import type { HttpStream, StreamSinks } from './stream.js';
@@ -31,6 +32,11 @@ export interface GatewayOptions {
   clusterName?: string;
   /** Which Envoy to play: 'higress' (default) or 'upstream' (Envoy 1.33+). */
   flavour?: Flavour;
+  /**
+   * Workers (Envoy's --concurrency, default 2): each runs its own VM of every plugin, and each
+   * downstream connection is served by one worker, assigned round-robin as connections arrive.
+   */
+  concurrency?: number;
   /** Trapped plugin: skip it (true) or answer 503 (false, default, as Envoy's fail_open: false). */
   failOpen?: boolean;
   /** Route timeout: a response not started by then gets 504 (default 15000 ms, Envoy's default). */
@@ -100,6 +106,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     nodeMetadata: opts.nodeMetadata,
     failOpen: opts.failOpen,
     flavour: opts.flavour,
+    concurrency: opts.concurrency ?? 2,
     logLevel: opts.logLevel ?? 'info',
     onLog: (e) => log(e.level, e.message, { plugin: e.plugin, context: e.contextId }),
     onCallback: opts.onCallback,
@@ -107,9 +114,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   for (const [i, p] of (opts.plugins ?? []).entries()) {
     const vm = await host.loadPlugin(p);
-    log('info', 'plugin loaded', { plugin: vm.name, abi: vm.abi });
+    log('info', 'plugin loaded', { plugin: vm.name, abi: vm.abi, vms: host.workers.length });
     const why = opts.disabledPlugins?.[i];
-    if (why) vm.disable(why);
+    if (why) for (const w of host.vmsOf(i)) w.disable(why);
   }
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   let connectionIds = 0;
@@ -169,6 +176,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     };
     const stream: HttpStream = host.openStream(
       {
+        // The connection's worker: its VMs serve every request on this connection.
+        plugins: host.workers[(connId - 1) % host.workers.length],
         requestHeaders: headers,
         protocol: `HTTP/${req.httpVersion}`,
         properties: {

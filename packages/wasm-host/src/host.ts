@@ -9,7 +9,9 @@ import { LogLevel, type LogLevelName, Status } from './abi.js';
 import { type Clock, ManualClock, RealClock } from './clock.js';
 import { HeaderMap, type HeaderPairs, type HeadersInit } from './header-map.js';
 import { type HttpCallOutcome, type HttpCallReply, type HttpCallRequest, replyToOutcome, sendHttpCall } from './http-call.js';
-import { type Context, type HttpCallRecord, type LogEntry, type PluginOptions, PluginVm } from './plugin.js';
+import { PluginVm } from './vm/plugin-vm.js';
+import type { HostedVm, VmHost } from './vm/host-api.js';
+import type { Context, HttpCallRecord, LogEntry, MetricSnapshot, PluginOptions } from './vm/types.js';
 import type { PropertyInput } from './properties/encode.js';
 import { type Flavour, FLAVOURS } from './properties/tables.js';
 import type { JsonValue } from './protobuf.js';
@@ -38,6 +40,11 @@ export interface HostOptions {
   failOpen?: boolean;
   /** Level reported by proxy_get_log_level (default 'trace': plugins log everything). */
   logLevel?: LogLevelName;
+  /**
+   * VMs per plugin, one per worker as Envoy runs one per worker thread (`--concurrency`);
+   * default 1 here, so that host.plugins is the one VM a test drives.
+   */
+  concurrency?: number;
   /** Which Envoy the host plays: Higress's fork (default) or upstream Envoy 1.33+ (properties/tables.ts). */
   flavour?: Flavour;
   /** Called for every plugin log line. */
@@ -92,15 +99,19 @@ interface Queue {
   id: number;
   vmId: string;
   name: string;
-  owner: PluginVm;
+  owner: HostedVm;
   items: Uint8Array[];
 }
 
 const MAX_QUEUE_ITEMS = 10_000;
 
-export class WasmHost {
+export class WasmHost implements VmHost {
   readonly clock: Clock;
+  /** Worker 0's chain: the VMs the test API drives. */
   readonly plugins: PluginVm[] = [];
+  /** Every worker's chain (workers[0] is plugins). */
+  readonly workers: PluginVm[][];
+  private readonly stats = new Map<string, MetricSnapshot>();
   readonly clusters: Map<string, string>;
   readonly nodeId: string;
   readonly nodeCluster: string;
@@ -127,6 +138,9 @@ export class WasmHost {
     this.failOpen = options.failOpen ?? false;
     this.logLevel = LogLevel[options.logLevel ?? 'trace'];
     this.flavour = options.flavour ?? 'higress';
+    const n = options.concurrency ?? 1;
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`concurrency must be an integer from 1 to 64, got ${n}`);
+    this.workers = [this.plugins, ...Array.from({ length: n - 1 }, () => [] as PluginVm[])];
     if (!FLAVOURS.includes(this.flavour)) throw new Error(`unknown flavour ${this.flavour}: one of ${FLAVOURS.join(', ')}`);
   }
 
@@ -136,14 +150,60 @@ export class WasmHost {
     return this.clock.advance(ms);
   }
 
-  /** Loads a plugin and appends it to the chain; throws PluginLoadError (with the plugin's logs) if it is rejected. */
+  /**
+   * Loads a plugin as Envoy does: first a canary VM that starts and configures it and is then
+   * destroyed (cpp-host's WasmHandleBase::canary), then one VM per worker, each with its own
+   * memory and root context, appended to every worker's chain. Throws PluginLoadError (with
+   * the plugin's logs) if the canary rejects it. Returns worker 0's VM.
+   */
   async loadPlugin(opts: PluginOptions): Promise<PluginVm> {
     const bytes = typeof opts.wasm === 'string' ? await readFile(opts.wasm) : opts.wasm;
     const dflt = typeof opts.wasm === 'string' ? basename(opts.wasm).replace(/\.wasm$/, '') : `plugin-${this.plugins.length + 1}`;
-    const vm = new PluginVm(this, opts, dflt);
-    await vm.load(bytes);
-    this.plugins.push(vm);
-    return vm;
+    const canary = new PluginVm(this, opts, dflt);
+    canary.worker = -1;
+    canary.chainIndex = this.plugins.length;
+    try {
+      await canary.load(bytes);
+    } finally {
+      canary.kill();
+    }
+    const vms: PluginVm[] = [];
+    try {
+      for (const [w, chain] of this.workers.entries()) {
+        const vm = new PluginVm(this, opts, dflt);
+        vm.worker = w;
+        vm.chainIndex = chain.length;
+        await vm.load(bytes);
+        vms.push(vm);
+      }
+    } catch (e) {
+      for (const vm of vms) vm.kill();
+      throw e;
+    }
+    for (const [w, chain] of this.workers.entries()) chain.push(vms[w]);
+    return vms[0];
+  }
+
+  /** The VMs of one plugin, by chain index, across workers. */
+  vmsOf(chainIndex: number): PluginVm[] {
+    return this.workers.map((c) => c[chainIndex]).filter((v): v is PluginVm => v !== undefined);
+  }
+
+  /** A metric of Envoy's shared stats store: one per plugin and name, whichever VM defines it. */
+  stat(plugin: string, name: string, type: MetricSnapshot['type']): MetricSnapshot {
+    const key = `${plugin}\0${type}\0${name}`;
+    let m = this.stats.get(key);
+    if (!m) {
+      m = { name, type, value: 0, samples: [] };
+      this.stats.set(key, m);
+    }
+    return m;
+  }
+
+  statsSnapshot(plugin: string): Record<string, MetricSnapshot> {
+    const out: Record<string, MetricSnapshot> = {};
+    for (const [k, m] of this.stats) if (k.startsWith(`${plugin}\0`)) out[m.name] = { ...m, samples: m.samples.slice() };
+    return out;
   }
 
   setCluster(name: string, url: string): void {
@@ -259,7 +319,7 @@ export class WasmHost {
    * source/extensions/common/wasm/context.cc: send() returning null is InternalFailure, and no
    * callback follows): a cluster with no endpoint, or a handler answering {noHealthyUpstream}.
    */
-  dispatchHttpCall(vm: PluginVm, root: Context, req: HttpCallRequest): number | { status: number } {
+  dispatchHttpCall(vm: HostedVm, root: Context, req: HttpCallRequest): number | { status: number } {
     const hm = new HeaderMap(req.headers);
     const record: HttpCallRecord = {
       plugin: vm.name,
@@ -332,8 +392,13 @@ export class WasmHost {
     return this.cas;
   }
 
-  registerQueue(vm: PluginVm, vmId: string, name: string): number {
-    for (const q of this.queues.values()) if (q.vmId === vmId && q.name === name) return q.id;
+  registerQueue(vm: HostedVm, vmId: string, name: string): number {
+    for (const q of this.queues.values()) {
+      if (q.vmId !== vmId || q.name !== name) continue;
+      // A queue registered by a VM since destroyed (the canary) goes to the next VM registering it.
+      if (q.owner.failed) q.owner = vm;
+      return q.id;
+    }
     const id = this.nextQueueId++;
     this.queues.set(id, { id, vmId, name, owner: vm, items: [] });
     return id;
@@ -366,8 +431,12 @@ export class WasmHost {
     this.options.onLog?.(entry);
   }
 
-  emitTrap(vm: PluginVm, where: string, message: string): void {
-    this.options.onTrap?.(vm, where, message);
+  emitTrap(vm: HostedVm, where: string, message: string): void {
+    this.options.onTrap?.(vm as PluginVm, where, message);
+  }
+
+  probe(vm: HostedVm, callback: string | undefined): void {
+    this.options.onCallback?.(vm as PluginVm, callback);
   }
 
   /**
@@ -377,7 +446,7 @@ export class WasmHost {
   async close(deadlineMs = 2000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.plugins.map((p) => p.shutdown(deadlineMs)));
+    await Promise.all(this.workers.flat().map((p) => p.shutdown(deadlineMs)));
     await this.idle();
     this.agent?.destroy();
   }

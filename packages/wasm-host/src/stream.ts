@@ -5,10 +5,12 @@
 
 import { BufferType, DataAction, HeadersAction, MapType, Status, StreamType } from './abi.js';
 import { fieldBytes, HeaderMap, type HeaderPairs, serializeFields, serializePairs } from './header-map.js';
-import { concat, type Context, type PluginVm, type StreamBinding } from './plugin.js';
+import { concat } from './bytes.js';
+import type { PluginVm } from './vm/plugin-vm.js';
+import type { Context, StreamBinding } from './vm/types.js';
 import { encodeProperty, encodeTyped, type PropertyInput } from './properties/encode.js';
 import { canonicalDotted, PROPERTY_TABLES, type PropertyType } from './properties/tables.js';
-import type { WasmHost } from './host.js';
+import type { VmHost } from './vm/host-api.js';
 
 const enc = new TextEncoder();
 
@@ -101,7 +103,7 @@ export class HttpStream implements StreamBinding {
   private logPhase = false;
 
   constructor(
-    readonly host: WasmHost,
+    readonly host: VmHost,
     readonly plugins: PluginVm[],
     opts: StreamOptions,
     readonly sinks: StreamSinks,
@@ -546,7 +548,7 @@ export class HttpStream implements StreamBinding {
     return Status.Ok;
   }
 
-  getProperty(segments: string[], _plugin: PluginVm): Uint8Array | undefined {
+  getProperty(segments: string[]): Uint8Array | undefined {
     const [top, sub, ...rest] = segments;
     if (top === 'filter_state') {
       if (sub === undefined) return serializePairs([...this.filterState.entries()]);
@@ -581,7 +583,7 @@ export class HttpStream implements StreamBinding {
     for (const k of DYNAMIC[top] ?? []) keys.add(k);
     const pairs: Array<[string, Uint8Array]> = [];
     for (const k of keys) {
-      const v = this.getProperty([top, k], undefined as unknown as PluginVm);
+      const v = this.getProperty([top, k]);
       if (v !== undefined) pairs.push([k, v]);
     }
     return serializePairs(pairs);

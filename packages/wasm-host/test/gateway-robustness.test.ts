@@ -30,8 +30,9 @@ describe('gateway robustness', () => {
 
   it('keeps serving after a plugin traps: 503 when fail-closed, pass-through when fail-open', async () => {
     const lines: string[] = [];
-    const closed = await startGateway({ listen: 0, upstream: upstream.url, plugins: [{ wasm }], logger: (level, msg) => lines.push(`${level} ${msg}`) });
-    const open = await startGateway({ listen: 0, upstream: upstream.url, plugins: [{ wasm }], failOpen: true, logger: () => {} });
+    // One worker: a trap fails that worker's VM, as in Envoy; the other workers' VMs go on.
+    const closed = await startGateway({ listen: 0, upstream: upstream.url, concurrency: 1, plugins: [{ wasm }], logger: (level, msg) => lines.push(`${level} ${msg}`) });
+    const open = await startGateway({ listen: 0, upstream: upstream.url, concurrency: 1, plugins: [{ wasm }], failOpen: true, logger: () => {} });
     try {
       assert.equal((await get(closed.url, { 'x-op': 'trap' })).status, 503);
       assert.equal((await get(closed.url)).status, 503);

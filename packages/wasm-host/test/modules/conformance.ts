@@ -25,6 +25,7 @@ let inflight: u32 = 0;
 let bodyBytes: u32 = 0;
 let ticks: u32 = 0;
 let queueId: u32 = 0;
+let seen: u32 = 0;
 const ops = new Map<u32, string>();
 const callCtx = new Map<u32, u32>();
 const callStatus = new Map<u32, string>();
@@ -86,6 +87,12 @@ export function proxy_on_request_headers(ctx: u32, n: u32, eos: bool): u32 {
   ops.set(ctx, op);
   log(1, "request headers ctx=" + ctx.toString() + " n=" + n.toString() + " eos=" + (eos ? "1" : "0") + " op=" + op);
   if (has(ctx, "trap")) unreachable();
+  if (has(ctx, "count")) {
+    seen++;
+    addHeader(REQUEST_HEADERS, "x-vm-seen", seen.toString());
+    addHeader(REQUEST_HEADERS, "x-shared-count", getMetric(requests).toString());
+    addHeader(REQUEST_HEADERS, "x-root", rootId.toString());
+  }
   if (has(ctx, "log-props")) {
     const ph = getHeader(REQUEST_HEADERS, "x-props");
     const props = (ph === null ? "" : ph!).split(",");

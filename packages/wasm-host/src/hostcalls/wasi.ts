@@ -2,9 +2,9 @@
 // to the plugin log, clocks, random, environ and args; proc_exit ends the call as a trap.
 
 import { randomFillSync } from 'node:crypto';
-import { type LogLevelName, WasiErrno } from './abi.js';
-import type { Clock } from './clock.js';
-import { type GuestMemory, MemoryAccessError } from './memory.js';
+import { type LogLevelName, WasiErrno } from '../abi.js';
+import type { Clock } from '../clock.js';
+import { type GuestMemory, MemoryAccessError } from '../memory.js';
 
 const enc = new TextEncoder();
 

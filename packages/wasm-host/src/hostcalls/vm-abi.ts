@@ -1,0 +1,45 @@
+// What the host functions need from the VM they are linked into (PluginVm implements it).
+
+import type { AbiVersion, LogLevelName } from '../abi.js';
+import { Status } from '../abi.js';
+import type { HttpCallOutcome } from '../http-call.js';
+import { type GuestMemory, MemoryAccessError } from '../memory.js';
+import type { HostedVm, VmHost } from '../vm/host-api.js';
+import type { Context, MetricSnapshot } from '../vm/types.js';
+
+export type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface VmAbi extends HostedVm {
+  readonly host: VmHost;
+  readonly abi: AbiVersion;
+  readonly vmId: string;
+  readonly rootIdName: string;
+  readonly configuration: Uint8Array;
+  readonly vmConfiguration: Uint8Array;
+  readonly mem: GuestMemory;
+  readonly rootContext: Context;
+  readonly configuring: 'vm' | 'plugin' | undefined;
+  readonly callResponse: HttpCallOutcome | undefined;
+  readonly callStatus: { code: number; message: string };
+  /** Metric ids this VM defined. */
+  readonly metrics: Map<number, MetricSnapshot>;
+  ctx(): Context;
+  context(id: number): Context | undefined;
+  setEffective(ctx: Context): void;
+  rootOf(ctx: Context): Context;
+  log(level: LogLevelName, message: string, contextId?: number): void;
+  unimplemented(name: string): number;
+  tick(): void;
+}
+
+/** An out-of-range pointer is InvalidMemoryAccess for the module, never a host exception. */
+export function guard(fn: Fn): Fn {
+  return (...args: unknown[]) => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      if (e instanceof MemoryAccessError || e instanceof RangeError) return Status.InvalidMemoryAccess;
+      throw e;
+    }
+  };
+}
