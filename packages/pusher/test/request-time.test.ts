@@ -98,3 +98,13 @@ test('instance_id: node.metadata.NAME (what Istio sets), else POD_NAME, else nod
   assert.equal(await instance({ POD_NAME: 'envoy-0' }), 'envoy-0');
   assert.equal(await instance({}), 'router~10.0.0.7~gw-node.higress-system~higress-system.svc.cluster.local');
 });
+
+test('a request answered by a plugin before this one (its request headers never seen) is still recorded at on_log', async (t) => {
+  const h = await harness({}, { before: [{ wasm: REWRITER_WASM, configuration: { local_reply: 401 } }] });
+  t.after(() => h.host.close());
+  const r = await h.host.runStream({ request: { headers: { ':method': 'GET', ':path': '/private', ':authority': 'api.example.com' } } });
+  assert.equal(r.response.status, 401);
+  await h.host.idle();
+  const [rec] = h.records();
+  assert.deepEqual([rec?.path, rec?.authority, rec?.response_code], ['/private', 'api.example.com', 401]);
+});

@@ -70,6 +70,8 @@ const UNSET = new PluginConfig();
 export class PusherHttp extends HttpContext {
   private startMs: i64;
   private active: bool = false;
+  /** Whether the configuration was chosen (at request headers, else at on_log). */
+  private chosen: bool = false;
   private target: Target | null = null;
   private cfg: PluginConfig = UNSET; // the target's, once chosen
   private path: string | null = null;
@@ -90,6 +92,17 @@ export class PusherHttp extends HttpContext {
   }
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): u32 {
+    this.choose(endOfStream);
+    return Action.Continue;
+  }
+
+  /**
+   * Picks the configuration and keeps path and authority. Envoy runs on_log even for a stream
+   * whose request headers never reached this plugin (a local reply earlier in the chain): then
+   * this runs at on_log, with nothing to scan.
+   */
+  private choose(endOfStream: bool): void {
+    this.chosen = true;
     const hs = getHeaderValues(MapType.HttpRequestHeaders, START_HEADERS);
     this.path = hs[S_PATH];
     let authority = hs[S_AUTHORITY];
@@ -103,13 +116,13 @@ export class PusherHttp extends HttpContext {
       const consumer = p.needsConsumer ? hs[S_CONSUMER] : null;
       t = p.match(new MatchInput(authority === null ? "" : authority, route === null ? "" : route, cluster === null ? "" : cluster, consumer === null ? "" : consumer));
     }
-    if (t === null) return Action.Continue;
+    if (t === null) return;
     const c = t.config;
-    if (c.sampleRate < 1.0 && random01() >= c.sampleRate) return Action.Continue;
+    if (c.sampleRate < 1.0 && random01() >= c.sampleRate) return;
     if (c.skipPaths.length > 0) {
       const path = this.path === null ? "" : pathOnly(this.path!);
       for (let i = 0; i < c.skipPaths.length; i++) {
-        if (pathUnder(path, c.skipPaths[i])) return Action.Continue;
+        if (pathUnder(path, c.skipPaths[i])) return;
       }
     }
     this.target = t;
@@ -124,7 +137,6 @@ export class PusherHttp extends HttpContext {
       }
       if (c.captureBody && c.maxBodyBytes > 0) this.reqBody = new ByteWriter(1024);
     }
-    return Action.Continue;
   }
 
   onRequestBody(bodySize: u32, endOfStream: bool): u32 {
@@ -181,6 +193,7 @@ export class PusherHttp extends HttpContext {
   }
 
   onLog(): void {
+    if (!this.chosen) this.choose(true);
     if (!this.active) return;
     const c = this.cfg;
     let code = getPropertyIntAt(P_RESPONSE_CODE, -1);
