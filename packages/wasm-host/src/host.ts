@@ -3,7 +3,9 @@
 // the chain. This is also the programmatic test API (see README "Test API").
 
 import { readFile } from 'node:fs/promises';
+import { lookup } from 'node:dns/promises';
 import http from 'node:http';
+import { isIP } from 'node:net';
 import { basename } from 'node:path';
 import { LogLevel, type LogLevelName, Status } from './abi.js';
 import { type Clock, ManualClock, RealClock } from './clock.js';
@@ -127,11 +129,14 @@ export class WasmHost implements VmHost {
   private inflight = new Set<Promise<void>>();
   private closed = false;
   private agent: http.Agent | undefined;
+  private readonly resolving = new Map<string, Promise<void>>();
+  private readonly hostsOf = new Map<string, boolean>();
 
   constructor(readonly options: HostOptions = {}) {
     const c = options.clock ?? 'manual';
     this.clock = c === 'manual' ? new ManualClock() : c === 'real' ? new RealClock() : c;
     this.clusters = new Map(Object.entries(options.clusters ?? {}));
+    for (const url of this.clusters.values()) this.resolve(url);
     this.nodeId = options.nodeId ?? '';
     this.nodeCluster = options.nodeCluster ?? '';
     this.nodeMetadata = options.nodeMetadata ?? {};
@@ -208,6 +213,34 @@ export class WasmHost implements VmHost {
 
   setCluster(name: string, url: string): void {
     this.clusters.set(name, url);
+    this.resolve(url);
+  }
+
+  /**
+   * Resolves a cluster's host name in the background, as Envoy's STRICT_DNS cluster does: while
+   * the name resolves to nothing the cluster has no host, and a call to it fails inline.
+   */
+  private resolve(url: string): void {
+    let host: string;
+    try {
+      host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    } catch {
+      this.hostsOf.set(url, false);
+      return;
+    }
+    if (!host || isIP(host) || this.resolving.has(url)) return;
+    this.resolving.set(url, lookup(host).then(() => void this.hostsOf.set(url, true), () => void this.hostsOf.set(url, false)));
+  }
+
+  /** Resolves once every cluster's host name has been looked up. */
+  async clustersResolved(): Promise<void> {
+    await Promise.all(this.resolving.values());
+  }
+
+  /** A cluster with no healthy host: no address, or a name that resolved to nothing. */
+  private noHealthyHost(cluster: string): boolean {
+    const url = this.clusters.get(cluster);
+    return !url || this.hostsOf.get(url) === false;
   }
 
   /**
@@ -335,7 +368,7 @@ export class WasmHost implements VmHost {
     };
     const answer = this.options.httpCallHandler?.(record);
     const inline = answer !== undefined && !(answer instanceof Promise) ? answer : undefined;
-    if ((inline && 'noHealthyUpstream' in inline) || (!this.options.httpCallHandler && !this.clusters.get(req.cluster))) {
+    if ((inline && 'noHealthyUpstream' in inline) || (!this.options.httpCallHandler && this.noHealthyHost(req.cluster))) {
       record.outcome = { failure: 'no healthy upstream', delivered: false };
       vm.httpCalls.push(record);
       return { status: Status.InternalFailure };

@@ -221,6 +221,13 @@ describe('http calls', () => {
     const p = await host.loadPlugin({ wasm, configuration: 'ops=call;cluster=empty' });
     const r = await host.runStream({ request: { headers: GET } });
     assert.equal(r.upstreamRequest?.headers['x-call-dispatch'], '10');
+    const host3 = new WasmHost({ clusters: { dns: 'http://no-such-host.invalid:80' } });
+    const p3 = await host3.loadPlugin({ wasm, configuration: 'ops=call;cluster=dns' });
+    await host3.clustersResolved();
+    const r3 = await host3.runStream({ request: { headers: GET } });
+    assert.equal(r3.upstreamRequest?.headers['x-call-dispatch'], '10', 'a name that resolves to nothing leaves the cluster without hosts');
+    assert.equal(p3.logs.filter((l) => l.message.startsWith('call response')).length, 0);
+    await host3.close();
     const host2 = new WasmHost({ httpCallHandler: () => ({ noHealthyUpstream: true }) });
     const p2 = await host2.loadPlugin({ wasm, configuration: 'ops=call;cluster=any' });
     const r2 = await host2.runStream({ request: { headers: GET } });
