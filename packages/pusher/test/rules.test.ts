@@ -3,7 +3,7 @@
 // matching no rule passing unrecorded, and one sender (queue, bounds) per collector cluster.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, COLLECTOR_FQDN, COLLECTOR_CLUSTER } from './helpers.js';
+import { harness, COLLECTOR_FQDN, COLLECTOR_CLUSTER, REWRITER_WASM } from './helpers.js';
 
 const collector = { collector_service_name: COLLECTOR_FQDN, collector_port: 80, collector_path: '/ingest', batch_size: 1 };
 const OTHER_FQDN = 'audit-collector.audit.svc.cluster.local';
@@ -113,4 +113,18 @@ test('an invalid default configuration is set aside when rules exist; a rule wit
 
   await assert.rejects(harness({ _rules_: [{ ...collector }] }, { exact: true }), /_rules_\[0\] needs one of _match_route_, _match_domain_, _match_service_ or _match_route_prefix_/);
   await assert.rejects(harness({ _rules_: [] }, { exact: true }), /collector_service_name is required/);
+});
+
+test('a consumer rule is settled at on_log, when an auth plugin after this one has set x-mse-consumer', async (t) => {
+  const h = await harness({
+    _rules_: [
+      { _match_route_prefix_: ['team-'], _match_consumer_: ['team-a'], ...collector, collector_port: 9101 },
+      { _match_route_prefix_: ['team-'], ...collector, collector_port: 9102 },
+    ],
+  }, { exact: true, after: [{ wasm: REWRITER_WASM, configuration: { consumer: 'team-a' } }] });
+  t.after(() => h.host.close());
+  await run(h, { path: '/as-team-a', route: 'team-x' });
+  await h.host.idle();
+  assert.deepEqual(h.vm.httpCalls.map((c) => c.cluster), [`outbound|9101||${COLLECTOR_FQDN}`]);
+  assert.equal(h.records()[0].consumer, 'team-a');
 });

@@ -41,8 +41,8 @@ const H_CONSUMER = headerKey("x-mse-consumer");
 const H_MCP_SERVER = headerKey("x-envoy-mcp-server-name");
 const H_MCP_TOOL = headerKey("x-envoy-mcp-tool-name");
 // The request headers read in one go at request headers, before later filters rewrite them.
-const START_HEADERS: StaticArray<ArrayBuffer> = [H_PATH, H_AUTHORITY, H_HOST, H_CONTENT_TYPE, H_CONSUMER];
-const S_PATH = 0, S_AUTHORITY = 1, S_HOST = 2, S_CONTENT_TYPE = 3, S_CONSUMER = 4;
+const START_HEADERS: StaticArray<ArrayBuffer> = [H_PATH, H_AUTHORITY, H_HOST, H_CONTENT_TYPE];
+const S_PATH = 0, S_AUTHORITY = 1, S_HOST = 2, S_CONTENT_TYPE = 3;
 // The request headers read in one go at on_log (indexes below).
 const LOG_HEADERS: StaticArray<ArrayBuffer> = [
   H_TRACE_ID, H_METHOD, H_REQUEST_ID, H_USER_AGENT, H_FORWARDED_FOR, H_CONSUMER, H_MCP_SERVER, H_MCP_TOOL,
@@ -75,6 +75,8 @@ export class PusherHttp extends HttpContext {
   private target: Target | null = null;
   private cfg: PluginConfig = UNSET; // the target's, once chosen
   private path: string | null = null;
+  /** What the request was matched on, kept when a consumer rule must be settled at on_log. */
+  private matchInput: MatchInput | null = null;
   private authority: string | null = null;
   private reqScan: RequestScan | null = null;
   private reqJson: JsonScanner | null = null;
@@ -113,18 +115,13 @@ export class PusherHttp extends HttpContext {
     if (p.rules.length > 0) {
       const route = ROUTE_NAME.get();
       const cluster = CLUSTER_NAME.get();
-      const consumer = p.needsConsumer ? hs[S_CONSUMER] : null;
-      t = p.match(new MatchInput(authority === null ? "" : authority, route === null ? "" : route, cluster === null ? "" : cluster, consumer === null ? "" : consumer));
+      const m = new MatchInput(authority === null ? "" : authority, route === null ? "" : route, cluster === null ? "" : cluster);
+      // Auth plugins later in the chain set x-mse-consumer: consumer rules are settled at on_log.
+      if (p.needsConsumer) this.matchInput = m;
+      t = p.match(m);
     }
-    if (t === null) return;
+    if (t === null || !this.admits(t.config)) return;
     const c = t.config;
-    if (c.sampleRate < 1.0 && random01() >= c.sampleRate) return;
-    if (c.skipPaths.length > 0) {
-      const path = this.path === null ? "" : pathOnly(this.path!);
-      for (let i = 0; i < c.skipPaths.length; i++) {
-        if (pathUnder(path, c.skipPaths[i])) return;
-      }
-    }
     this.target = t;
     this.cfg = c;
     this.active = true;
@@ -137,6 +134,18 @@ export class PusherHttp extends HttpContext {
       }
       if (c.captureBody && c.maxBodyBytes > 0) this.reqBody = new ByteWriter(1024);
     }
+  }
+
+  /** Whether a configuration records this request: sampling, then skip_paths. */
+  private admits(c: PluginConfig): bool {
+    if (c.sampleRate < 1.0 && random01() >= c.sampleRate) return false;
+    if (c.skipPaths.length > 0) {
+      const path = this.path === null ? "" : pathOnly(this.path!);
+      for (let i = 0; i < c.skipPaths.length; i++) {
+        if (pathUnder(path, c.skipPaths[i])) return false;
+      }
+    }
+    return true;
   }
 
   onRequestBody(bodySize: u32, endOfStream: bool): u32 {
@@ -195,6 +204,22 @@ export class PusherHttp extends HttpContext {
   onLog(): void {
     if (!this.chosen) this.choose(true);
     if (!this.active) return;
+    const req = MapType.HttpRequestHeaders;
+    const hs = getHeaderValues(req, LOG_HEADERS);
+    if (this.matchInput !== null) {
+      // The consumer is known now: the rule that applies may be another one, or none.
+      const m = this.matchInput!;
+      const consumer = hs[L_CONSUMER];
+      m.consumer = consumer === null ? "" : consumer;
+      m.consumerKnown = true;
+      const t = this.pipeline.match(m);
+      if (t === null) return;
+      if (t !== this.target) {
+        if (!this.admits(t.config)) return;
+        this.target = t;
+        this.cfg = t.config;
+      }
+    }
     const c = this.cfg;
     let code = getPropertyIntAt(P_RESPONSE_CODE, -1);
     if (code < 0) {
@@ -204,8 +229,6 @@ export class PusherHttp extends HttpContext {
     if (code < <i64>c.minResponseCode) return;
 
     const rec = new LogRecord();
-    const req = MapType.HttpRequestHeaders;
-    const hs = getHeaderValues(req, LOG_HEADERS);
     rec.str(F.F_START_TIME, formatRfc3339Millis(this.startMs));
     rec.str(F.F_TRACE_ID, hs[L_TRACE_ID]);
     rec.str(F.F_AUTHORITY, this.authority);

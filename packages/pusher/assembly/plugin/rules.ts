@@ -17,9 +17,15 @@ export const enum Category { Route, Host, Service, RoutePrefix, RouteAndService,
 
 const enum HostMatch { Prefix, Exact, Suffix }
 
-/** What a request is matched on; `consumer` (x-mse-consumer) is read only when a rule needs it. */
+/**
+ * What a request is matched on. Until `consumerKnown` (x-mse-consumer is set by auth plugins,
+ * which run after this plugin), a route-prefix-and-consumer rule matches on its prefix alone;
+ * the stream settles it at on_log.
+ */
 export class MatchInput {
-  constructor(public authority: string, public route: string, public cluster: string, public consumer: string) {}
+  consumer: string = "";
+  consumerKnown: bool = false;
+  constructor(public authority: string, public route: string, public cluster: string) {}
 }
 
 export class Rule {
@@ -38,7 +44,7 @@ export class Rule {
       case Category.Service: return serviceMatches(this.services, m.cluster);
       case Category.RouteAndService: return this.routes.includes(m.route) && serviceMatches(this.services, m.cluster);
       case Category.RoutePrefix: return hasPrefix(this.routePrefixes, m.route);
-      case Category.RoutePrefixAndConsumer: return hasPrefix(this.routePrefixes, m.route) && this.consumers.includes(m.consumer);
+      case Category.RoutePrefixAndConsumer: return hasPrefix(this.routePrefixes, m.route) && (!m.consumerKnown || this.consumers.includes(m.consumer));
     }
     return false;
   }
