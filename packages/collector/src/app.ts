@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 import { describeDatabase, type CollectorConfig } from './config.js';
 import { ingestAuth, queryAuth } from './auth.js';
 import type { CollectorContext } from './context.js';
-import { Drainer } from './drainer.js';
+import { Drainer, drainerOptions } from './drainer/index.js';
 import { errorHandler } from './http/answers.js';
 import { createMetrics } from './metrics.js';
 import { registerRoutes } from './routes/index.js';
@@ -65,7 +65,7 @@ export async function buildApp(config: CollectorConfig, opts: BuildOptions = {})
   const spool = Spool.open(join(config.dataDir, 'spool'), { maxBytes: config.spoolMaxBytes, segmentBytes: opts.spoolSegmentBytes, log });
   const store = createStore(config.database, log);
   const metrics = createMetrics(() => ({ pendingRecords: spool.pendingRecords, spoolBytes: spool.pendingBytes, databaseUp: drainer.dbReady }));
-  const drainer = new Drainer(spool, store, { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxBatchRows: config.maxBatchRows, rejectedFile: join(config.dataDir, 'rejected.ndjson') }, metrics, log);
+  const drainer = new Drainer(spool, store, drainerOptions(config), metrics, log);
   const retention = new Retention(store, { days: config.retentionDays, ...opts.retention }, metrics.registry, log);
   const ingest = createIngestHandler({ config, spool, drainer, metrics, log });
   const ctx: CollectorContext = {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from './config.js';
-import type { Drainer } from './drainer.js';
+import type { Drainer } from './drainer/index.js';
 import type { IngestHandler } from './ingest/handler.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { Spool } from './spool/spool.js';

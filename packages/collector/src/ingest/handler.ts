@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { bearerCheck } from '../auth.js';
 import type { CollectorConfig } from '../config.js';
-import type { Drainer } from '../drainer.js';
+import type { Drainer } from '../drainer/index.js';
 import { SpoolWriteError } from '../errors.js';
 import { answerFor } from '../http/answers.js';
 import type { CollectorMetrics } from '../metrics.js';
