@@ -126,23 +126,36 @@ function wrk(url: string, load: Load, seconds: number): Promise<{ requests: numb
 const NAMES = ['none', 'noop', 'pusher'] as const;
 type Name = (typeof NAMES)[number];
 
-async function sideBySide(upstream: string, sink: string, concurrency: number | undefined): Promise<Record<Name, number> & { failures: number }> {
+/** CPU seconds (user + system) a process has used so far, from /proc (USER_HZ ticks). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+interface Side { rps: Record<Name, number>; cpuUs: Record<Name, number>; failures: number }
+
+async function sideBySide(upstream: string, sink: string, concurrency: number | undefined): Promise<Side> {
   const gws = {} as Record<Name, Gw>;
   for (const n of NAMES) gws[n] = await startGw(n, upstream, sink, concurrency);
   for (const n of NAMES) await wrk(gws[n].url, AI_JSON, 1); // warm-up: JIT, connections
   const req = { none: 0, noop: 0, pusher: 0 };
   const secs = { none: 0, noop: 0, pusher: 0 };
+  const cpu = { none: 0, noop: 0, pusher: 0 };
   let failures = 0;
   for (let p = 0; p < PAIRS; p++) {
     for (const n of [...NAMES, ...[...NAMES].reverse()]) {
+      const c0 = cpuSeconds(gws[n].child.pid!);
       const r = await wrk(gws[n].url, AI_JSON, ROUND_S);
+      cpu[n] += cpuSeconds(gws[n].child.pid!) - c0;
       req[n] += r.requests;
       secs[n] += r.requests / r.rps;
       failures += r.failures;
     }
   }
   for (const n of NAMES) await gws[n].stop();
-  return { none: req.none / secs.none, noop: req.noop / secs.noop, pusher: req.pusher / secs.pusher, failures };
+  const per = (f: (n: Name) => number) => Object.fromEntries(NAMES.map((n) => [n, f(n)])) as Record<Name, number>;
+  return { rps: per((n) => req[n] / secs[n]), cpuUs: per((n) => (cpu[n] * 1e6) / req[n]), failures };
 }
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string }; hitCount?: number; children?: number[] }
@@ -169,20 +182,25 @@ function selfTimes(p: Profile): { total: number; wasm: number; byFn: Map<string,
   return { total, wasm, byFn };
 }
 
-async function profileOne(load: Load, upstream: string, sink: string): Promise<{ wasmUs: number; busyUs: number; top: Array<[string, number]> }> {
+/**
+ * The sampled profile's share of time inside the .wasm, times the gateway's own CPU per request
+ * (/proc): on a loaded machine the samples also count time the process waited for a core.
+ */
+async function profileOne(load: Load, upstream: string, sink: string): Promise<{ wasmUs: number; cpuUs: number; top: Array<[string, number]> }> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-prof-'));
   const gw = await startGw('pusher', upstream, sink, 1, dir);
   await wrk(gw.url, load, 1);
+  const c0 = cpuSeconds(gw.child.pid!);
   const r = await wrk(gw.url, load, PROFILE_S);
+  const cpuUs = ((cpuSeconds(gw.child.pid!) - c0) * 1e6) / r.requests;
   await gw.stop();
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no CPU profile written');
   const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
   rmSync(dir, { recursive: true, force: true });
   const s = selfTimes(prof);
-  const n = r.requests + 1; // the start-up probe
-  const top = [...s.byFn].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k, v / n] as [string, number]);
-  return { wasmUs: s.wasm / n, busyUs: s.total / n, top };
+  const top = [...s.byFn].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => [k, (v / s.total) * cpuUs] as [string, number]);
+  return { wasmUs: (s.wasm / s.total) * cpuUs, cpuUs, top };
 }
 
 async function main(): Promise<void> {
@@ -192,27 +210,35 @@ async function main(): Promise<void> {
   const say = (l: string) => { console.log(l); lines.push(l); };
   say(`wrk, ${CONNECTIONS} connections, ${PAIRS * 2} rounds of ${ROUND_S} s per gateway (ABBA order), POST /v1/chat/completions answered with a small JSON chat completion`);
   say('');
-  say('| --concurrency | no plugin req/s | no-op req/s | db-log-pusher req/s | no-op adds µs/req | pusher adds µs/req | pusher / no-op added cost |');
-  say('|---|---|---|---|---|---|---|');
+  say('Added cost is measured two ways: from throughput (1/req/s over the gateway without a plugin) and from the');
+  say("gateway process's own CPU time per request (/proc, user + system), which other load on the machine disturbs less.");
+  say('');
+  say('| --concurrency | req/s: none / no-op / pusher | added µs/req from req/s: no-op, pusher (ratio) | gateway CPU µs/req: none / no-op / pusher | added CPU µs/req: no-op, pusher (ratio, target ≤ 2×) |');
+  say('|---|---|---|---|---|');
   for (const c of [1, undefined]) {
-    const r = await sideBySide(up.url, sink.url, c);
-    const addNoop = 1e6 / r.noop - 1e6 / r.none;
-    const addPusher = 1e6 / r.pusher - 1e6 / r.none;
-    say(`| ${c ?? '2 (default)'} | ${r.none.toFixed(0)} | ${r.noop.toFixed(0)} | ${r.pusher.toFixed(0)} | ${addNoop.toFixed(1)} | ${addPusher.toFixed(1)} | ${(addPusher / addNoop).toFixed(2)}× (target ≤ 2×)${r.failures ? `; ${r.failures} failed requests` : ''} |`);
+    const { rps, cpuUs, failures } = await sideBySide(up.url, sink.url, c);
+    const addNoop = 1e6 / rps.noop - 1e6 / rps.none;
+    const addPusher = 1e6 / rps.pusher - 1e6 / rps.none;
+    const cpuNoop = cpuUs.noop - cpuUs.none;
+    const cpuPusher = cpuUs.pusher - cpuUs.none;
+    const f0 = (x: number) => x.toFixed(0);
+    const f1 = (x: number) => x.toFixed(1);
+    say(`| ${c ?? '2 (default)'} | ${f0(rps.none)} / ${f0(rps.noop)} / ${f0(rps.pusher)} | ${f1(addNoop)}, ${f1(addPusher)} (${(addPusher / addNoop).toFixed(2)}×) | ${f1(cpuUs.none)} / ${f1(cpuUs.noop)} / ${f1(cpuUs.pusher)} | ${f1(cpuNoop)}, ${f1(cpuPusher)} (${(cpuPusher / cpuNoop).toFixed(2)}×)${failures ? `; ${failures} failed requests` : ''} |`);
   }
   say('');
-  say(`CPU profile of the db-log-pusher gateway (--concurrency 1, wrk ${PROFILE_S} s per exchange; self time per request, whole gateway process):`);
+  say(`CPU profile of the db-log-pusher gateway (--concurrency 1, wrk ${PROFILE_S} s per exchange): the gateway's CPU per request (/proc, with the profiler on),`);
+  say('and the share of the samples inside the .wasm (wasm frames, self time) applied to it:');
   say('');
   say('| exchange | gateway CPU µs/req | inside the .wasm µs/req |');
   say('|---|---|---|');
   const tops: string[] = [];
   for (const [name, load] of [['plain GET', PLAIN], ['AI, JSON answer', AI_JSON], ['AI, SSE answer', AI_SSE]] as const) {
     const p = await profileOne(load, up.url, sink.url);
-    say(`| ${name} | ${p.busyUs.toFixed(1)} | ${p.wasmUs.toFixed(1)} |`);
+    say(`| ${name} | ${p.cpuUs.toFixed(1)} | ${p.wasmUs.toFixed(1)} (${((p.wasmUs / p.cpuUs) * 100).toFixed(1)} %) |`);
     if (name === 'AI, JSON answer') for (const [k, v] of p.top) tops.push(`| ${k.replace(/\|/g, '\\|')} | ${v.toFixed(2)} |`);
   }
   say('');
-  say('Largest self times, AI JSON exchange (µs/request):');
+  say('Largest self times, AI JSON exchange (share of the samples applied to the CPU per request, µs):');
   say('');
   say('| function | µs/req |');
   say('|---|---|');
