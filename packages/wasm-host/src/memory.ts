@@ -12,7 +12,6 @@ export class MemoryAccessError extends Error {}
 const dec = new TextDecoder();
 
 export class GuestMemory {
-  private ab: ArrayBufferLike | undefined;
   private u8 = new Uint8Array(0);
   private dv = new DataView(new ArrayBuffer(0));
   private nb = Buffer.alloc(0);
@@ -22,14 +21,15 @@ export class GuestMemory {
   ) {}
   private sync(): void {
     const b = this.getMemory().buffer;
-    if (b === this.ab && this.u8.byteLength === b.byteLength) return;
-    this.ab = b;
     this.u8 = new Uint8Array(b);
     this.dv = new DataView(b);
     this.nb = Buffer.from(b);
   }
   private check(ptr: number, len: number): void {
-    this.sync();
+    // Growing a memory detaches its old buffer (views read 0 bytes long); a shared memory's old
+    // buffer keeps its old length instead: either way a range past the view's end re-reads the
+    // memory before it is refused.
+    if (this.u8.byteLength === 0 || ptr + len > this.u8.byteLength) this.sync();
     if (ptr < 0 || len < 0 || ptr + len > this.u8.byteLength) {
       throw new MemoryAccessError(`memory access out of range: ${ptr}+${len}`);
     }
