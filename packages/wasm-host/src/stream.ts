@@ -611,13 +611,15 @@ export class HttpStream implements StreamBinding {
     // Values taken from headers keep their bytes; the rest are ASCII.
     const s = (v: string | undefined) => (v === undefined ? undefined : fieldBytes(v));
     const i64 = (n: number | bigint) => encodeTyped({ type: 'int64', value: n });
-    const pathHdr = h.get(':path');
     switch (path) {
       case 'request.path':
-        return s(pathHdr);
-      case 'request.url_path':
+        return s(h.get(':path'));
+      case 'request.url_path': {
+        const pathHdr = h.get(':path');
         return pathHdr === undefined ? undefined : s(pathHdr.split('?')[0]);
+      }
       case 'request.query': {
+        const pathHdr = h.get(':path');
         if (pathHdr === undefined) return undefined;
         const q = pathHdr.indexOf('?');
         return s(q < 0 ? '' : pathHdr.slice(q + 1));
