@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PUSHER_WASM_PATH } from '@db-log-pusher/pusher';
 import { writeBenchSection } from './bench-doc.js';
+import { wrkAvailable } from './wrk-load.js';
 
 const CLI = fileURLToPath(new URL('../packages/wasm-host/dist/cli.js', import.meta.url));
 const NOOP_WASM = fileURLToPath(new URL('../packages/pusher/build/fixtures/noop.wasm', import.meta.url));
@@ -204,6 +205,10 @@ async function profileOne(load: Load, upstream: string, sink: string): Promise<{
 }
 
 async function main(): Promise<void> {
+  if (!wrkAvailable()) {
+    console.log('wrk is not installed (Debian: apt-get install wrk): this bench needs it; nothing measured.');
+    return;
+  }
   const up = await startServer(upstreamHandler);
   const sink = await startServer(sinkHandler);
   const lines: string[] = [];
