@@ -1,6 +1,7 @@
 // Writes docs/benchmarks.md from one run of bench/collector.bench.ts: the method, the machine and
 // the latest figures as ratios. The READMEs keep only the latest ratios and link here.
-import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { writeBenchSection } from './bench-doc.js';
 import { cpus, release, totalmem } from 'node:os';
 
 export interface StoreFigures {
@@ -35,7 +36,6 @@ const ratio = (a: number, b: number) => (a / b).toFixed(2);
 const range = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
 
 export function writeBenchmarksDoc(r: Report): string {
-  const path = new URL('../docs/benchmarks.md', import.meta.url);
   const s = r.settings;
   const cpu = cpus();
   const rows = r.figures.map(
@@ -46,13 +46,7 @@ export function writeBenchmarksDoc(r: Report): string {
     r.generator === 'wrk'
       ? `wrk for ${s.singleSeconds} s per run`
       : `the Node generator in bench/keepalive-load.ts, ${fmt(s.singleRecords)} records per run`;
-  const text = `# Benchmarks
-
-Written by \`npm run bench\` (\`bench/collector.bench.ts\`); do not edit by hand. The other
-benchmarks (\`gateway\`, \`pusher\`, \`stats\`) print their ratios and are summarised in the
-[README](../README.md#benchmarks).
-
-## Method
+  const text = `### Method
 
 For each database, in one run and each phase from an empty table:
 
@@ -70,7 +64,7 @@ The ratio to the limit is the figure that matters (target ≥ 0.8 for NDJSON): t
 shared, so absolute rates move from one minute to the next, while both sides of a ratio are
 measured minutes apart on the same machine.
 
-## Machine
+### Machine
 
 - ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB, Linux ${release()}, Node ${process.version}
 - ${r.figures.map((f) => `${f.store}: ${f.version}`).join('; ')}; load generator: ${r.generator}
@@ -80,7 +74,7 @@ measured minutes apart on the same machine.
   generator compete with their work for two cores. To leave them the machine, the bench was run
   at most twice for this page.
 
-## Latest figures (${new Date().toISOString().slice(0, 10)})
+### Latest figures
 
 | database | its limit | NDJSON ingest | NDJSON / limit | one object per request, median (runs) | one object / limit | collector CPU per record (one object) | collector peak RSS |
 | --- | --- | --- | --- | --- | --- | --- | --- |
@@ -89,6 +83,6 @@ ${rows.join('\n')}
 The load generator reached ${fmt(r.ceiling)} requests/s against a bare \`node:http\` server that
 only answers: the ceiling for the one-object figures on this machine.
 `;
-  writeFileSync(path, text);
-  return path.pathname;
+  writeBenchSection('collector', '## The collector: persisted rows/s against each database\'s own limit', text);
+  return fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 }

@@ -53,7 +53,8 @@ export class HeaderMap {
   }
   get(key: string): string | undefined {
     const k = key.toLowerCase();
-    for (const [pk, pv] of this.pairs) if (pk === k) return pv;
+    const pairs = this.pairs;
+    for (let i = 0; i < pairs.length; i++) if (pairs[i][0] === k) return pairs[i][1];
     return undefined;
   }
   getAll(key: string): string[] {

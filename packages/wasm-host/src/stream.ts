@@ -13,6 +13,8 @@ import { canonicalDotted, PROPERTY_TABLES, type PropertyType } from './propertie
 import type { VmHost } from './vm/host-api.js';
 
 const enc = new TextEncoder();
+/** Property names that are maps of their own (request.*, response.*, ...). */
+const MAP_PROPERTIES = new Set(['request', 'response', 'connection', 'upstream', 'source', 'destination']);
 
 type Ev = { k: 'headers'; eos: boolean } | { k: 'data'; data: Uint8Array; eos: boolean } | { k: 'trailers' };
 
@@ -548,25 +550,27 @@ export class HttpStream implements StreamBinding {
     return Status.Ok;
   }
 
-  getProperty(segments: string[]): Uint8Array | undefined {
-    const [top, sub, ...rest] = segments;
+  getProperty(segments: readonly string[]): Uint8Array | undefined {
+    const top = segments[0];
+    const sub = segments[1] as string | undefined;
     if (top === 'filter_state') {
       if (sub === undefined) return serializePairs([...this.filterState.entries()]);
-      return rest.length === 0 ? this.filterState.get(sub) : undefined;
+      return segments.length === 2 ? this.filterState.get(sub) : undefined;
     }
-    if (['request', 'response', 'connection', 'upstream', 'source', 'destination'].includes(top)) {
+    if (MAP_PROPERTIES.has(top)) {
+      const rest = segments.length - 2;
       if (sub === undefined) return this.mapProperty(top);
       if ((top === 'request' && sub === 'headers') || (top === 'response' && (sub === 'headers' || sub === 'trailers'))) {
         const map = top === 'request' ? this.requestHeaders : sub === 'headers' ? this.responseHeaders : this.responseTrailers;
         if (!map) return undefined;
-        if (rest.length === 0) return serializeFields(Object.entries(map.toObject()));
-        if (rest.length === 1) {
-          const v = map.getAll(rest[0]);
+        if (rest === 0) return serializeFields(Object.entries(map.toObject()));
+        if (rest === 1) {
+          const v = map.getAll(segments[2]);
           return v.length ? fieldBytes(v.join(',')) : undefined;
         }
         return undefined;
       }
-      if (rest.length > 0) return undefined;
+      if (rest > 0) return undefined;
       return this.scalar(`${top}.${sub}`);
     }
     if (sub === undefined) {
@@ -607,13 +611,15 @@ export class HttpStream implements StreamBinding {
     // Values taken from headers keep their bytes; the rest are ASCII.
     const s = (v: string | undefined) => (v === undefined ? undefined : fieldBytes(v));
     const i64 = (n: number | bigint) => encodeTyped({ type: 'int64', value: n });
-    const pathHdr = h.get(':path');
     switch (path) {
       case 'request.path':
-        return s(pathHdr);
-      case 'request.url_path':
+        return s(h.get(':path'));
+      case 'request.url_path': {
+        const pathHdr = h.get(':path');
         return pathHdr === undefined ? undefined : s(pathHdr.split('?')[0]);
+      }
       case 'request.query': {
+        const pathHdr = h.get(':path');
         if (pathHdr === undefined) return undefined;
         const q = pathHdr.indexOf('?');
         return s(q < 0 ? '' : pathHdr.slice(q + 1));

@@ -1,5 +1,6 @@
 // Header bytes that are not ASCII pass through the gateway and the plugin unchanged, as in Envoy:
 // no latin1 or UTF-8 decoding on the way in or out.
+// Also: values the host copies into a module land in pages its allocator has just grown.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
@@ -42,5 +43,19 @@ describe('header bytes', () => {
       await gw.close();
       upstream.close();
     }
+  });
+});
+
+describe('values copied into a module whose memory grows', () => {
+  it('are written into, and read back from, the pages its allocator just added', async () => {
+    const { WasmHost } = await import('../src/index.js');
+    const host = new WasmHost();
+    await host.loadPlugin({ wasm: await compileWat('grow-on-alloc') });
+    const value = 'v-'.repeat(40);
+    const r = await host.runStream({ request: { headers: { ':method': 'GET', ':path': '/', ':authority': 'a', 'x-in': value } } });
+    assert.equal(r.upstreamRequest?.headers['x-copy'], value);
+    // :method, :path, :authority, x-in and the x-copy just added
+    assert.equal(r.upstreamRequest?.headers['x-pairs'], '5');
+    await host.close();
   });
 });

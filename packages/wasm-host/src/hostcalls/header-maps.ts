@@ -2,7 +2,7 @@
 // Names and values cross as bytes, unchanged (header-map.ts).
 
 import { MapType, Status } from '../abi.js';
-import { deserializeFields, fieldBytes, HeaderMap, serializeFields } from '../header-map.js';
+import { deserializeFields, HeaderMap } from '../header-map.js';
 import { type Fn, guard as g, type VmAbi } from './vm-abi.js';
 
 /** The map a type names for the effective context; undefined: none now; null: no such type. */
@@ -33,7 +33,7 @@ export function headerMapCalls(vm: VmAbi): Record<string, Fn> {
       if (map === null) return Status.BadArgument;
       // Upstream Envoy answers BadArgument for a map it does not hold now (Context::getConstMap).
       if (!map && vm.host.flavour === 'upstream' && type <= MapType.HttpResponseTrailers) return Status.BadArgument;
-      m().copyOut(serializeFields(map?.pairs ?? []), ptrPtr, sizePtr);
+      m().copyOutFields(map?.pairs ?? [], ptrPtr, sizePtr);
       return Status.Ok;
     }),
     proxy_set_header_map_pairs: g((type: number, ptr: number, size: number) => {
@@ -55,7 +55,7 @@ export function headerMapCalls(vm: VmAbi): Record<string, Fn> {
         m().copyOut(new Uint8Array(), ptrPtr, sizePtr);
         return Status.Ok;
       }
-      m().copyOut(fieldBytes(v), ptrPtr, sizePtr);
+      m().copyOutField(v, ptrPtr, sizePtr);
       return Status.Ok;
     }),
     proxy_add_header_map_value: g((type: number, kp: number, ks: number, vp: number, vs: number) => {

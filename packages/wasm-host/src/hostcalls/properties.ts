@@ -61,20 +61,34 @@ function vmProperty(vm: VmAbi, segments: string[]): Uint8Array | undefined {
 }
 
 /** A property as the effective context sees it. */
-export function getProperty(vm: VmAbi, path: string[]): Uint8Array | undefined {
+export function getProperty(vm: VmAbi, path: string[], canonical = canonicalPath(vm.host.flavour, path)): Uint8Array | undefined {
   const ctx = vm.ctx();
   // The flavour decides which names exist; the rest works on the host's own names.
-  const segments = canonicalPath(vm.host.flavour, path);
+  const segments = canonical;
   if (segments === undefined) return path.length === 1 ? ctx.stream?.filterState.get(`wasm.${path[0]}`) : undefined;
   return vmProperty(vm, segments) ?? ctx.stream?.getProperty(segments);
 }
 
+/** Paths a VM has asked for, split and in the host's names: a plugin asks for the same few. */
+const PATH_CACHE_MAX = 512;
+interface ParsedPath { path: string[]; canonical: string[] | undefined }
+
 export function propertyCalls(vm: VmAbi): Record<string, Fn> {
   const m = () => vm.mem;
+  const parsed = new Map<string, ParsedPath>();
+  const parse = (raw: string): ParsedPath => {
+    let p = parsed.get(raw);
+    if (p === undefined) {
+      const path = splitPath(raw);
+      p = { path, canonical: canonicalPath(vm.host.flavour, path) };
+      if (parsed.size < PATH_CACHE_MAX) parsed.set(raw, p);
+    }
+    return p;
+  };
   return {
     proxy_get_property: g((pp: number, ps: number, ptrPtr: number, sizePtr: number) => {
-      const path = m().string(pp, ps);
-      const v = getProperty(vm, splitPath(path));
+      const p = parse(m().string(pp, ps));
+      const v = getProperty(vm, p.path, p.canonical);
       if (v === undefined) return Status.NotFound;
       m().copyOut(v, ptrPtr, sizePtr);
       return Status.Ok;

@@ -34,12 +34,29 @@ export interface VmAbi extends HostedVm {
 
 /** An out-of-range pointer is InvalidMemoryAccess for the module, never a host exception. */
 export function guard(fn: Fn): Fn {
-  return (...args: unknown[]) => {
-    try {
-      return fn(...args);
-    } catch (e) {
-      if (e instanceof MemoryAccessError || e instanceof RangeError) return Status.InvalidMemoryAccess;
-      throw e;
-    }
+  const f = fn as (...a: unknown[]) => unknown;
+  const fail = (e: unknown): unknown => {
+    if (e instanceof MemoryAccessError || e instanceof RangeError) return Status.InvalidMemoryAccess;
+    throw e;
   };
+  // A wrapper of the function's own arity: every host call would otherwise allocate an array
+  // for rest parameters. Host functions take plain parameters (no defaults), so fn.length is
+  // the number the module passes.
+  type A = unknown;
+  switch (fn.length) {
+    case 0: return () => { try { return f(); } catch (e) { return fail(e); } };
+    case 1: return (a: A) => { try { return f(a); } catch (e) { return fail(e); } };
+    case 2: return (a: A, b: A) => { try { return f(a, b); } catch (e) { return fail(e); } };
+    case 3: return (a: A, b: A, c: A) => { try { return f(a, b, c); } catch (e) { return fail(e); } };
+    case 4: return (a: A, b: A, c: A, d: A) => { try { return f(a, b, c, d); } catch (e) { return fail(e); } };
+    case 5: return (a: A, b: A, c: A, d: A, e5: A) => { try { return f(a, b, c, d, e5); } catch (e) { return fail(e); } };
+    default:
+      return (...args: unknown[]) => {
+        try {
+          return f(...args);
+        } catch (e) {
+          return fail(e);
+        }
+      };
+  }
 }

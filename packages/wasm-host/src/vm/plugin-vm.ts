@@ -61,6 +61,28 @@ export class PluginVm {
     this.failOpen = opts.failOpen ?? host.failOpen;
   }
 
+  /**
+   * impl, refused while the module starts; a wrapper of the import's own arity (the module
+   * passes exactly its signature's parameters), so a call allocates no rest array.
+   */
+  private afterStart(key: string, impl: Fn, arity: number): Fn {
+    const f = impl as (...a: unknown[]) => unknown;
+    const check = (): void => {
+      if (this.starting) throw new RestrictedCall(key);
+    };
+    type A = unknown;
+    switch (arity) {
+      case 0: return () => (check(), f());
+      case 1: return (a: A) => (check(), f(a));
+      case 2: return (a: A, b: A) => (check(), f(a, b));
+      case 3: return (a: A, b: A, c: A) => (check(), f(a, b, c));
+      case 4: return (a: A, b: A, c: A, d: A) => (check(), f(a, b, c, d));
+      case 5: return (a: A, b: A, c: A, d: A, e: A) => (check(), f(a, b, c, d, e));
+      default:
+        return (...args: unknown[]) => (check(), f(...args));
+    }
+  }
+
   // ---- logging -------------------------------------------------------------------------------
 
   log(level: LogLevelName, message: string, contextId = this.effective?.id ?? 0): void {
@@ -127,10 +149,7 @@ export class PluginVm {
       const key = `${imp.module}.${imp.name}`;
       const impl: Fn = (imp.module === 'env' ? env[imp.name] : wasi[imp.name]) ?? (() => this.unimplemented(imp.name));
       // WasmBase::startVm: only the restricted set answers while the module starts.
-      slot[imp.name] = known.start ? impl : (...args: unknown[]) => {
-        if (this.starting) throw new RestrictedCall(key);
-        return impl(...args);
-      };
+      slot[imp.name] = known.start ? impl : this.afterStart(key, impl, imp.sig.params.length);
     }
     try {
       this.instance = await WebAssembly.instantiate(module, imports);
