@@ -63,11 +63,12 @@ const START_TIME = 1;
 const STRING = 2;
 const OBJECT = 3;
 const STRING_MAP = 4;
+const NUMBER = 5;
 
 /** How each field of FIELDS is normalised, worked out once rather than per record. */
 const PLAN: readonly { name: string; kind: number; maxLength?: number; text: boolean }[] = FIELDS.map((f: Field) => ({
   name: f.name,
-  kind: f.json === 'integer' ? INTEGER : f.json === 'string' ? (f.name === 'start_time' ? START_TIME : STRING) : f.json === 'object' ? OBJECT : STRING_MAP,
+  kind: f.json === 'integer' ? INTEGER : f.json === 'number' ? NUMBER : f.json === 'string' ? (f.name === 'start_time' ? START_TIME : STRING) : f.json === 'object' ? OBJECT : STRING_MAP,
   maxLength: 'maxLength' in f ? f.maxLength : undefined,
   text: f.sql.mysql === 'TEXT',
 }));
@@ -175,6 +176,11 @@ export function normalizeRecord(rec: unknown, where: string): Row {
         row[i] = n;
         break;
       }
+      case NUMBER:
+        // cost: the JSON Schema keeps it a number >= 0; held under the column's 8 integer digits.
+        if ((v as number) >= 1e8) throw new BadRequestError(f.name, `${where}: ${f.name} must be below 100000000, got ${v as number}`);
+        row[i] = v as number;
+        break;
       case START_TIME: {
         const s = v as string;
         // Fast path: already RFC 3339 UTC with milliseconds, as the plugin sends it; that form
