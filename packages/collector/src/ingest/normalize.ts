@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { FIELDS, recordJsonSchema, type Field } from '@db-log-pusher/schema';
 import { BadRequestError } from '../errors.js';
 import { parseTimestamp, toIso } from '../time.js';
+import { deriveAiFields } from './ai-fields.js';
 
 /**
  * One normalised record: the values of FIELDS in order, ready for any store. start_time is
@@ -158,6 +159,7 @@ export function normalizeRecord(rec: unknown, where: string): Row {
   }
   const r = rec as Record<string, unknown>;
   const row: Row = new Array(PLAN.length);
+  let aiLog: Record<string, unknown> | undefined;
   for (let i = 0; i < PLAN.length; i++) {
     const f = PLAN[i];
     const v = r[f.name];
@@ -219,9 +221,11 @@ export function normalizeRecord(rec: unknown, where: string): Row {
           }
           if (nestsDeeper(parsed, MAX_JSON_DEPTH)) throw tooDeep(f.name, where);
           row[i] = JSON.stringify(parsed);
+          aiLog = parsed as Record<string, unknown>;
         } else {
           if (nestsDeeper(v, MAX_JSON_DEPTH)) throw tooDeep(f.name, where);
           row[i] = JSON.stringify(v);
+          aiLog = v as Record<string, unknown>;
         }
         break;
       }
@@ -230,5 +234,7 @@ export function normalizeRecord(rec: unknown, where: string): Row {
         break;
     }
   }
+  // The AI usage fields the record left out, from ai_log (the only object field).
+  if (aiLog) deriveAiFields(row, aiLog);
   return row;
 }
