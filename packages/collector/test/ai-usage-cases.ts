@@ -110,3 +110,46 @@ export async function checkAiUsage(url: string, prefix: string, absent: readonly
     }
   }
 }
+
+const close = (a: number | null, b: number, what: string) => assert.ok(a !== null && Math.abs(a - b) < 1e-9, `${what}: ${a} ≠ ${b}`);
+
+/**
+ * /stats over the cases (after checkAiUsage): cost in kpis, groups and series, grouped by
+ * session. `seed`: a table without the new columns, where cost is computed at query time from
+ * the tokens (no cached or cache-write counts there) and session_id cannot be grouped by.
+ */
+export async function checkAiStats(url: string, seed: boolean): Promise<void> {
+  const s = await getJson(`${url}/stats?interval=1h`);
+  assert.equal(s.status, 200, JSON.stringify(s.json));
+  assert.equal(s.json.currency, 'USD');
+  // Stored: 0.004 + 0.00065 + 0.00094 + 0.00018 + 0.00125. Seed table, from tokens alone:
+  // 0.0045 + 0.00065 + 2600 × 0.8 + 50 × 4 → 0.00228, + 0.00018 + 0.0025.
+  const total = seed ? 0.01011 : 0.00702;
+  close(s.json.kpis.cost, total, 'kpis.cost');
+  const bucketSum = (s.json.series[0].values.cost as number[]).reduce((a, b) => a + b, 0);
+  close(bucketSum, total, 'series cost');
+  const byModel = await getJson(`${url}/stats?group_by=model`);
+  assert.equal(byModel.status, 200, JSON.stringify(byModel.json));
+  const g = (key: string) => byModel.json.groups.find((x: { key: string }) => x.key === key);
+  assert.equal(g('qwen-turbo').cost, null, 'an unpriced model has no cost');
+  close(g('gpt-4o-2024-08-06').cost, 0.00065, 'prefix-priced group');
+  if (seed) {
+    assert.equal(s.json.kpis.cached_tokens, null);
+    assert.equal(s.json.kpis.first_token_p50, null);
+    const bad = await getJson(`${url}/stats?group_by=session_id`);
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.json), /session_id/);
+    return;
+  }
+  // Streams only: 120 and 80 ms.
+  assert.deepEqual([s.json.kpis.first_token_p50, s.json.kpis.first_token_p95], [80, 120]);
+  assert.equal(s.json.kpis.cached_tokens, 3400);
+  assert.equal(s.json.kpis.cached_share, Math.round((3400 / (1000 + 100 + 2600 + 10 + 10 + 1000)) * 1e4) / 1e4);
+  const bySession = await getJson(`${url}/stats?group_by=session_id`);
+  assert.equal(bySession.status, 200, JSON.stringify(bySession.json));
+  const sess = (key: string | null) => bySession.json.groups.find((x: { key: string | null }) => x.key === key);
+  assert.equal(sess('sess-1').requests, 2);
+  close(sess('sess-1').cost, 0.00465, 'sess-1 cost');
+  assert.equal(sess('sess-2').requests, 2);
+  close(sess('sess-2').cost, 0.00094, 'sess-2 cost (its unpriced request adds nothing)');
+}

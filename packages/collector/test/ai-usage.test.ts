@@ -5,7 +5,7 @@ import pino from 'pino';
 import { Writable } from 'node:stream';
 import assert from 'node:assert/strict';
 import { startCollector } from '../src/index.js';
-import { checkAiUsage, writeTestPrices } from './ai-usage-cases.js';
+import { checkAiStats, checkAiUsage, writeTestPrices } from './ai-usage-cases.js';
 import { createSeedTable, createTestDatabase, mysqlUrlOrSkip, removeDir, tempDir, testConfig } from './helpers.js';
 import { createPgTestDatabase, postgresUrlOrSkip } from './postgres-helpers.js';
 
@@ -23,7 +23,7 @@ async function withStore(env: (dir: string) => Record<string, string>, fn: (url:
 }
 
 test('SQLite: AI usage fields derived from ai_log and priced at ingest', async () => {
-  await withStore(() => ({}), (url) => checkAiUsage(url, 'sqlite'));
+  await withStore(() => ({}), async (url) => { await checkAiUsage(url, 'sqlite'); await checkAiStats(url, false); });
 });
 
 test('MariaDB (table created by the collector): AI usage fields and cost', async (t) => {
@@ -31,7 +31,7 @@ test('MariaDB (table created by the collector): AI usage fields and cost', async
   if (!base) return;
   const db = await createTestDatabase(base);
   try {
-    await withStore(() => ({ DATABASE_URL: db.url }), (url) => checkAiUsage(url, 'mysql'));
+    await withStore(() => ({ DATABASE_URL: db.url }), async (url) => { await checkAiUsage(url, 'mysql'); await checkAiStats(url, false); });
     const [col] = await db.rows<{ t: string }>("SELECT COLUMN_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'access_logs' AND COLUMN_NAME = 'cost'");
     assert.equal(col.t, 'decimal(18,10)');
   } finally {
@@ -53,7 +53,7 @@ test('MariaDB, the seed table without ALTER permission: the new columns are left
       await db.conn.query(`GRANT SELECT, INSERT, UPDATE, CREATE ON ${db.name}.* TO '${user}'@'${h}'`);
     }
     const dsn = `${user}:pw-1@tcp(${db.host}:${db.port})/${db.name}?charset=utf8mb4&parseTime=True&loc=Local`;
-    await withStore(() => ({ MYSQL_DSN: dsn }), (url) => checkAiUsage(url, 'seed', NEW_COLUMNS), logger);
+    await withStore(() => ({ MYSQL_DSN: dsn }), async (url) => { await checkAiUsage(url, 'seed', NEW_COLUMNS); await checkAiStats(url, true); }, logger);
     const lacking = lines.filter((l) => l.includes('lacks these columns'));
     assert.equal(lacking.length, 1, 'one warning naming the columns left out');
     for (const c of NEW_COLUMNS) assert.ok(lacking[0].includes(c), `the warning names ${c}`);
@@ -68,7 +68,7 @@ test('PostgreSQL: AI usage fields and cost', async (t) => {
   if (!base) return;
   const db = await createPgTestDatabase(base);
   try {
-    await withStore(() => ({ DATABASE_URL: db.url }), (url) => checkAiUsage(url, 'pg'));
+    await withStore(() => ({ DATABASE_URL: db.url }), async (url) => { await checkAiUsage(url, 'pg'); await checkAiStats(url, false); });
     const [col] = await db.rows<{ p: number; s: number }>("SELECT numeric_precision AS p, numeric_scale AS s FROM information_schema.columns WHERE table_name = 'access_logs' AND column_name = 'cost'");
     assert.deepEqual([col.p, col.s], [18, 10]);
   } finally {

@@ -31,6 +31,21 @@ export interface SampleOptions {
   spanMs: number;
 }
 
+/** Deterministic AI usage fields of the i-th sample record; cost as if priced 2 / 8 per 1M (the last model unpriced). */
+function aiUsage(i: number, input: number, output: number, model: string | null): Partial<AccessLogRecord> {
+  const stream = i % 3 !== 0;
+  const cached = i % 4 === 0 ? Math.floor(input / 2) : 0;
+  return {
+    cached_tokens: cached,
+    reasoning_tokens: i % 5 === 0 ? Math.floor(output / 3) : 0,
+    response_type: stream ? 'stream' : 'normal',
+    llm_first_token_duration: 40 + ((i * 37) % 900),
+    llm_service_duration: output > 0 ? 100 + ((i * 53) % 3000) : null,
+    session_id: `sess-${i % 7}`,
+    cost: model === SAMPLE_MODELS[SAMPLE_MODELS.length - 1] ? null : ((input - cached) * 2 + cached + output * 8) / 1e6,
+  };
+}
+
 export function sampleRecords(opts: SampleOptions): AccessLogRecord[] {
   const rnd = prng(opts.seed ?? 42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
@@ -84,6 +99,8 @@ export function sampleRecords(opts: SampleOptions): AccessLogRecord[] {
       input_tokens: mcp ? null : input,
       output_tokens: mcp ? null : output,
       total_tokens: mcp ? null : input + output,
+      // AI usage, from the index alone (no draws from rnd(), so the fields above stay as they were).
+      ...(mcp ? {} : aiUsage(i, input, output, model)),
     });
   }
   return out;
