@@ -10,7 +10,9 @@
 // It runs the built collector (packages/collector/dist), as `npm start` does; `npm run bench` builds first.
 // MariaDB: BENCH_MYSQL_URL or TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306);
 // PostgreSQL: BENCH_POSTGRES_URL or TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres);
-// BENCH_STORES=mariadb,postgres picks the databases (default both).
+// ClickHouse: a private clickhouse-server started by the bench (bench/clickhouse-target.ts); its limit
+// is one INSERT … FORMAT JSONEachRow of the same rows through @clickhouse/client.
+// BENCH_STORES=mariadb,postgres,clickhouse picks the databases (default all three).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,11 +21,12 @@ import { Pool } from 'undici';
 import { runKeepAliveLoad } from './keepalive-load.js';
 import { runWrkLoad, wrkAvailable } from './wrk-load.js';
 import { mysqlTarget, postgresTarget, type BenchTarget } from './collector-targets.js';
+import { clickhouseTarget } from './clickhouse-target.js';
 import { writeBenchmarksDoc, type StoreFigures } from './collector-report.js';
 
 const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const STORES = (process.env.BENCH_STORES ?? 'mariadb,postgres').split(',').map((x) => x.trim().toLowerCase());
+const STORES = (process.env.BENCH_STORES ?? 'mariadb,postgres,clickhouse').split(',').map((x) => x.trim().toLowerCase());
 const DB_SECONDS = Number(process.env.BENCH_DB_SECONDS ?? 8);
 const NDJSON_RECORDS = Number(process.env.BENCH_NDJSON_RECORDS ?? 200_000);
 const SINGLE_RECORDS = Number(process.env.BENCH_SINGLE_RECORDS ?? 200_000);
@@ -284,7 +287,7 @@ async function main() {
   console.log(`load average at start: ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
   console.log(speedLine(speedStart));
   const figures: StoreFigures[] = [];
-  for (const [key, make, url] of [['mariadb', mysqlTarget, MYSQL_URL], ['postgres', postgresTarget, POSTGRES_URL]] as const) {
+  for (const [key, make, url] of [['mariadb', mysqlTarget, MYSQL_URL], ['postgres', postgresTarget, POSTGRES_URL], ['clickhouse', clickhouseTarget, '']] as const) {
     if (!STORES.includes(key)) continue;
     const target = await make(url);
     try {

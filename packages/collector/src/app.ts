@@ -63,7 +63,7 @@ export interface BuildOptions {
 export async function buildApp(config: CollectorConfig, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const log = opts.logger ?? pino({ level: config.logLevel, base: { service: 'log-collector' } });
   const spool = Spool.open(join(config.dataDir, 'spool'), { maxBytes: config.spoolMaxBytes, segmentBytes: opts.spoolSegmentBytes, log });
-  const store = createStore(config.database, log);
+  const store = createStore(config.database, log, config.retentionDays);
   const metrics = createMetrics(() => ({ pendingRecords: spool.pendingRecords, spoolBytes: spool.pendingBytes, databaseUp: drainer.dbReady }));
   const drainer = new Drainer(spool, store, { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxBatchRows: config.maxBatchRows, rejectedFile: join(config.dataDir, 'rejected.ndjson') }, metrics, log);
   const retention = new Retention(store, { days: config.retentionDays, ...opts.retention }, metrics.registry, log);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parsePostgresUrl, type PostgresConfig } from './store/postgres/url.js';
+import { parseClickhouseUrl, type ClickhouseConfig } from './store/clickhouse/url.js';
 import { BUILTIN_PRICES } from './cost/builtin.js';
 import { loadPriceFile, PriceFileError, PriceTable } from './cost/prices.js';
 
@@ -18,7 +19,8 @@ export type DatabaseConfig =
       /** Connect timeout in ms (Go DSN `timeout`, default 5 s). */
       connectTimeoutMs: number;
     }
-  | PostgresConfig;
+  | PostgresConfig
+  | ClickhouseConfig;
 
 export interface CollectorConfig {
   port: number;
@@ -71,7 +73,7 @@ export const OPTIONS: readonly Option[] = [
   { env: 'INGEST_PORT', flag: 'ingest-port', kind: 'int', doc: 'Serve POST /ingest (with /health and /ready) on this port, and everything else on PORT without ingest (unset: ingest on PORT)' },
   { env: 'HOST', flag: 'host', kind: 'string', def: '127.0.0.1', doc: 'Address to listen on (loopback; the container image sets 0.0.0.0)' },
   { env: 'MYSQL_DSN', flag: 'mysql-dsn', kind: 'string', doc: 'MySQL/MariaDB DSN in Go driver format: user:password@tcp(host:3306)/db?charset=utf8mb4&parseTime=True&loc=Local' },
-  { env: 'DATABASE_URL', flag: 'database-url', kind: 'string', doc: 'mysql://user:password@host:3306/db, postgres://user:password@host:5432/db?sslmode=require or sqlite:path/to/file.db (used when MYSQL_DSN is unset)' },
+  { env: 'DATABASE_URL', flag: 'database-url', kind: 'string', doc: 'mysql://user:password@host:3306/db, postgres://user:password@host:5432/db?sslmode=require, clickhouse://user:password@host:8123/db or sqlite:path/to/file.db (used when MYSQL_DSN is unset)' },
   { env: 'DATA_DIR', flag: 'data-dir', kind: 'string', def: './data', doc: 'Directory for the spool and the default SQLite database (access_logs.db)' },
   { env: 'RETENTION_DAYS', flag: 'retention-days', kind: 'int', def: '0', doc: 'Delete rows whose start_time is older than this many days, in small batches every hour (0: keep everything)' },
   { env: 'FLUSH_SIZE', flag: 'flush-size', kind: 'int', def: '50', doc: 'Write to the database once this many records are pending' },
@@ -218,7 +220,14 @@ export function parseDatabaseUrl(url: string, dataDir: string): DatabaseConfig {
       throw new ConfigError((e as Error).message);
     }
   }
-  throw new ConfigError(`DATABASE_URL scheme "${u.protocol}" is not supported (use mysql://, postgres:// or sqlite:)`);
+  if (u.protocol === 'clickhouse:' || u.protocol === 'clickhouses:') {
+    try {
+      return parseClickhouseUrl(u);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  }
+  throw new ConfigError(`DATABASE_URL scheme "${u.protocol}" is not supported (use mysql://, postgres://, clickhouse:// or sqlite:)`);
 }
 
 /**
@@ -290,5 +299,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
 /** The database target without its password, for logs. */
 export function describeDatabase(d: DatabaseConfig): string {
   if (d.kind === 'sqlite') return `sqlite:${d.file}`;
+  if (d.kind === 'clickhouse') return `clickhouse://${d.user}@${d.host}:${d.port}/${d.database}${d.cluster ? `?cluster=${d.cluster}` : ''}`;
   return `${d.kind}://${d.user}@${d.host}:${d.port}/${d.database}${d.kind === 'postgres' ? `?sslmode=${d.sslmode}` : ''}`;
 }

@@ -127,7 +127,7 @@ export class Drainer {
     const rows = this.spool.backlog ? this.opts.maxBatchRows * STATEMENTS_PER_TRANSACTION : this.opts.maxBatchRows;
     const batch = await this.spool.readBatch(rows);
     const max = this.opts.maxBatchRows;
-    const write = this.store.prepareBatch?.(batch.rows, max) ?? ((pos) => this.store.writeBatch(batch.rows, pos, max));
+    const write = this.store.prepareBatch?.(batch.rows, max, batch.frames) ?? ((pos) => this.store.writeBatch(batch.rows, pos, max, batch.frames));
     return { batch, write };
   }
 
@@ -155,7 +155,7 @@ export class Drainer {
       // refused ones aside in a file, then resume from the new position.
       this.ahead = undefined;
       this.log.error({ err: e.message, rows: cur.batch.rows.length }, 'the database refused a batch for its content; writing it row by row');
-      setAside = await this.store.writeRowsSettingAside(cur.batch.rows, { spoolId: this.spool.id, ...cur.batch.end }, (rows, reason) => this.setAside(rows, reason));
+      setAside = await this.store.writeRowsSettingAside(cur.batch.rows, { spoolId: this.spool.id, ...cur.batch.end }, (rows, reason) => this.setAside(rows, reason), cur.batch.frames);
       this.metrics.recordsSetAside.inc(setAside);
       this.positioned = false;
     }

@@ -10,7 +10,7 @@ export { queryAuth, ingestAuth, bearerAuth } from './auth.js';
 export { HttpError, BadRequestError } from './errors.js';
 export { parseLogFilters, filtersToSql, parseTimeParam, type LogFilters, type BizType } from './query/filters.js';
 export { queryLogs, rowToLog, SORTABLE } from './query/logs.js';
-export { createStore, MysqlStore, PostgresStore, SqliteStore, POSITIONS_TABLE, type LogStore, type CommitPosition, type SqlReader } from './store/index.js';
+export { createStore, ClickhouseStore, MysqlStore, PostgresStore, SqliteStore, POSITIONS_TABLE, type LogStore, type CommitPosition, type SqlReader } from './store/index.js';
 export { Spool, SpoolFullError, type SpoolPosition } from './spool/spool.js';
 
 /** A listening collector. */

@@ -49,7 +49,7 @@ test('DATABASE_URL: mysql://, postgres:// and sqlite:, MYSQL_DSN wins', () => {
   const both = loadConfig({ DATABASE_URL: 'sqlite:/x.db', MYSQL_DSN: 'a@tcp(h:1)/d' }, []);
   assert.equal(both.database.kind, 'mysql');
   assert.equal(loadConfig({ DATABASE_URL: 'postgres://h/db' }, []).database.kind, 'postgres');
-  assert.throws(() => loadConfig({ DATABASE_URL: 'redis://h/db' }, []), /scheme "redis:" is not supported \(use mysql:\/\/, postgres:\/\/ or sqlite:\)/);
+  assert.throws(() => loadConfig({ DATABASE_URL: 'redis://h/db' }, []), /scheme "redis:" is not supported \(use mysql:\/\/, postgres:\/\/, clickhouse:\/\/ or sqlite:\)/);
 });
 
 test('flags override the environment; sizes take units', () => {

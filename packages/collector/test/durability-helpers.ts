@@ -1,11 +1,12 @@
 // Shared by the durability tests: a collector behind the TCP proxy of tcp-proxy.ts, a load
-// generator that remembers every acknowledged record, and the same questions asked of MariaDB
-// and PostgreSQL (how many times is each record stored?).
+// generator that remembers every acknowledged record, and the same questions asked of MariaDB,
+// PostgreSQL and ClickHouse (how many times is each record stored?).
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCollector, type RunningCollector } from '../src/index.js';
 import { createTestDatabase, mysqlUrlOrSkip, post, removeDir, smallRecord, tempDir, testConfig } from './helpers.js';
 import { createPgTestDatabase, postgresUrlOrSkip } from './postgres-helpers.js';
+import { chTestDatabase, clickhouseOrSkip, sharedClickhouse } from './clickhouse-helpers.js';
 import { startProxy, type Proxy } from './tcp-proxy.js';
 
 export { startProxy, type Proxy } from './tcp-proxy.js';
@@ -73,7 +74,9 @@ export interface LogDb {
 }
 
 export interface Backend {
-  name: 'MariaDB' | 'PostgreSQL';
+  name: 'MariaDB' | 'PostgreSQL' | 'ClickHouse';
+  /** The statement that makes a batch durable, whose lost answer the proxy can simulate. */
+  commit?: RegExp;
   urlOrSkip(t: TestContext): string | undefined;
   create(url: string): Promise<LogDb>;
 }
@@ -133,7 +136,42 @@ export const POSTGRES: Backend = {
   },
 };
 
-export const BACKENDS: readonly Backend[] = [MARIADB, POSTGRES];
+/**
+ * ClickHouse on a private server of this test process. Counts go through FINAL, as /query reads:
+ * a row stored twice by a replay must be visible once. Its "commit" is the INSERT of the rows
+ * (over HTTP, the statement in the URL): losing its answer makes the collector write them again.
+ */
+export const CLICKHOUSE: Backend = {
+  name: 'ClickHouse',
+  commit: /INSERT(%20|\+| )INTO(%20|\+| )access_logs(%20|\+| )/,
+  urlOrSkip: (t) => (clickhouseOrSkip(t) ? 'private' : undefined),
+  async create() {
+    const db = chTestDatabase(await sharedClickhouse());
+    const t = `${db.name}.access_logs FINAL`;
+    const like = (prefix: string) => `startsWith(request_id, '${prefix.replace(/[\\']/g, '')}')`;
+    return {
+      host: '127.0.0.1',
+      port: db.server.httpPort,
+      env: (host = '127.0.0.1', port = db.server.httpPort) => ({ DATABASE_URL: db.urlVia(host, port) }),
+      async storedPerId(prefix) {
+        const rows = await db.rows<{ request_id: string; n: number }>(`SELECT request_id, count() AS n FROM ${t} WHERE ${like(prefix)} GROUP BY request_id`).catch(() => []);
+        return new Map(rows.map((r) => [r.request_id, Number(r.n)]));
+      },
+      async countPrefix(prefix) {
+        return Number((await db.rows<{ n: number }>(`SELECT count() AS n FROM ${t} WHERE ${like(prefix)}`).catch(() => [{ n: 0 }]))[0].n);
+      },
+      async count(id) {
+        return Number((await db.rows<{ n: number }>(`SELECT count() AS n FROM ${t} WHERE request_id = '${id.replace(/[\\']/g, '')}'`).catch(() => [{ n: 0 }]))[0].n);
+      },
+      async positions() {
+        return (await db.rows<{ spool_id: string }>(`SELECT DISTINCT spool_id FROM ${db.name}.access_logs_spool_positions ORDER BY spool_id`)).map((r) => r.spool_id);
+      },
+      drop: () => db.drop(),
+    };
+  },
+};
+
+export const BACKENDS: readonly Backend[] = [MARIADB, POSTGRES, CLICKHOUSE];
 
 /**
  * Runs `body` against a collector whose database connection goes through a proxy the test
@@ -148,7 +186,7 @@ export async function withProxiedCollector(
   const url = backend.urlOrSkip(t);
   if (!url) return;
   const db = await backend.create(url);
-  const proxy = await startProxy(db.host, db.port);
+  const proxy = await startProxy(db.host, db.port, backend.commit);
   const dir = tempDir();
   const c = await startCollector(testConfig(dir, { ...db.env('127.0.0.1', proxy.port), ...env }));
   try {

@@ -1,5 +1,5 @@
 // Durability: a database outage through a TCP proxy we control, a lost COMMIT acknowledgement and
-// SIGKILL of the real CLI during ingest, on MariaDB, PostgreSQL and SQLite. Every acknowledged
+// SIGKILL of the real CLI during ingest, on MariaDB, PostgreSQL, ClickHouse and SQLite. Every acknowledged
 // record must end up stored exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -11,7 +11,8 @@ import { BACKENDS, type LogDb } from './durability-helpers.js';
 const DAY = 86_400_000;
 const BATCH = 100;
 
-async function retentionRun(env: Record<string, string>) {
+/** `batched`: the store deletes at most a batch per statement (ClickHouse drops whole day partitions instead). */
+async function retentionRun(env: Record<string, string>, batched = true) {
   const dir = tempDir();
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) }));
@@ -28,13 +29,15 @@ async function retentionRun(env: Record<string, string>) {
     }
     const total = async () => (await getJson(`${c.url}/query?page_size=1`)).json.total as number;
     const deleted = async () => Number(/^log_collector_retention_deleted_total (\d+)/m.exec(await (await fetch(`${c.url}/metrics`)).text())?.[1]);
-    await waitFor('the old rows deleted', async () => (await deleted()) === 450 && (await total()) === 10, 30_000, 100);
+    // ClickHouse counts the rows of a partition when it drops it: rows still arriving into that day
+    // go with it uncounted, so there only the table is checked exactly.
+    await waitFor('the old rows deleted', async () => (batched ? (await deleted()) === 450 : (await deleted()) > 0) && (await total()) === 10, 30_000, 100);
     const kept = await getJson(`${c.url}/query?page_size=100&sort_by=request_id&sort_order=asc`);
     assert.deepEqual(kept.json.logs.map((l: { request_id: string }) => l.request_id), [0, 1, 2, 3, 4].map((k) => `new-${k}`).concat([0, 1, 2, 3, 4].map((k) => `young-${k}`)));
     // Every DELETE took at most BATCH rows: a pass over more than BATCH old rows needed several.
     const passes = lines.filter((l) => l.includes('retention: deleted old rows')).map((l) => JSON.parse(l) as { deleted: number; batches: number });
-    assert.equal(passes.reduce((a, p) => a + p.deleted, 0), 450);
-    for (const p of passes) assert.ok(p.batches >= Math.ceil(p.deleted / BATCH), JSON.stringify(p));
+    if (batched) assert.equal(passes.reduce((a, p) => a + p.deleted, 0), 450);
+    if (batched) for (const p of passes) assert.ok(p.batches >= Math.ceil(p.deleted / BATCH), JSON.stringify(p));
     assert.ok(!lines.some((l) => l.includes('retention: deleting old rows failed')), lines.join(''));
   } finally {
     await c.close();
@@ -50,7 +53,7 @@ for (const backend of BACKENDS) {
     if (!url) return;
     const db: LogDb = await backend.create(url);
     try {
-      await retentionRun(db.env());
+      await retentionRun(db.env(), backend.name !== 'ClickHouse');
     } finally {
       await db.drop();
     }

@@ -1,11 +1,12 @@
-// GET /stats (and /query) over HTTP on a real collector: the same answers with SQLite, MariaDB and
-// PostgreSQL behind it, the /query filters applied, bad parameters named, QUERY_TOKEN enforced.
+// GET /stats (and /query) over HTTP on a real collector: the same answers with SQLite, MariaDB,
+// PostgreSQL and ClickHouse behind it, the /query filters applied, bad parameters named, QUERY_TOKEN enforced.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCollector, type RunningCollector } from '../src/index.js';
 import { sampleRecords } from '../src/stats/index.js';
 import { createTestDatabase, getJson, post, removeDir, tempDir, testConfig, waitFor, type TestDatabase } from './helpers.js';
 import { createPgTestDatabase, type PgTestDatabase } from './postgres-helpers.js';
+import { chTestDatabase, clickhouseOrSkip, sharedClickhouse, type ChTestDatabase } from './clickhouse-helpers.js';
 
 const TOKEN = 'stats-token';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -18,6 +19,9 @@ let my: RunningCollector | null = null;
 let db: TestDatabase | null = null;
 let pgc: RunningCollector | null = null;
 let pgDb: PgTestDatabase | null = null;
+let chc: RunningCollector | null = null;
+let chDb: ChTestDatabase | null = null;
+let chSkip = '';
 
 async function load(c: RunningCollector): Promise<void> {
   const r = await post(`${c.url}/ingest`, RECORDS.map((x) => JSON.stringify(x)).join('\n'), 'application/x-ndjson');
@@ -30,6 +34,13 @@ before(async () => {
   dirs.push(d);
   lite = await startCollector(testConfig(d, { QUERY_TOKEN: TOKEN }));
   await load(lite);
+  if (clickhouseOrSkip({ skip: (m?: string) => void (chSkip = String(m)) })) {
+    chDb = chTestDatabase(await sharedClickhouse());
+    const d4 = tempDir();
+    dirs.push(d4);
+    chc = await startCollector(testConfig(d4, { QUERY_TOKEN: TOKEN, DATABASE_URL: chDb.url }));
+    await load(chc);
+  }
   const pgUrl = process.env.TEST_POSTGRES_URL;
   if (pgUrl) {
     pgDb = await createPgTestDatabase(pgUrl);
@@ -56,6 +67,8 @@ after(async () => {
   await db?.drop();
   await pgc?.close();
   await pgDb?.drop();
+  await chc?.close();
+  await chDb?.drop();
   for (const d of dirs) removeDir(d);
 });
 
@@ -64,9 +77,9 @@ async function onEvery(path: string, t: { skip: (m: string) => void }): Promise<
   const a = await getJson(`${lite.url}${path}`, AUTH);
   assert.equal(a.status, 200, JSON.stringify(a.json));
   const skipped: string[] = [];
-  for (const [name, c] of [['MariaDB', my], ['PostgreSQL', pgc]] as const) {
+  for (const [name, c] of [['MariaDB', my], ['PostgreSQL', pgc], ['ClickHouse', chc]] as const) {
     if (!c) {
-      skipped.push(`${name === 'MariaDB' ? 'TEST_MYSQL_URL' : 'TEST_POSTGRES_URL'} is not set: the ${name} half is skipped`);
+      skipped.push(name === 'ClickHouse' ? chSkip : `${name === 'MariaDB' ? 'TEST_MYSQL_URL' : 'TEST_POSTGRES_URL'} is not set: the ${name} half is skipped`);
       continue;
     }
     const b = await getJson(`${c.url}${path}`, AUTH);
@@ -79,7 +92,7 @@ async function onEvery(path: string, t: { skip: (m: string) => void }): Promise<
 
 const stats = (qs: string, t: { skip: (m: string) => void }) => onEvery(`/stats?${qs}`, t);
 
-test('KPIs, groups and series with /query filters, identical on SQLite, MariaDB and PostgreSQL', async (t) => {
+test('KPIs, groups and series with /query filters, identical on SQLite, MariaDB, PostgreSQL and ClickHouse', async (t) => {
   const start = new Date(START).toISOString();
   const end = new Date(START + 2 * 3600_000 - 1).toISOString();
   const r = await stats(`start_time=${start}&end=${end}&consumer=team-b&group_by=model&interval=15m`, t);
@@ -116,13 +129,13 @@ test('/query pages are the same on every store: filters, sorting (NULLs included
     const a = await getJson(`${lite.url}/query?${qs}`, AUTH);
     assert.equal(a.status, 200);
     assert.ok(a.json.total > 0, qs);
-    for (const c of [my, pgc]) {
+    for (const c of [my, pgc, chc]) {
       if (!c) continue;
       const b = await getJson(`${c.url}/query?${qs}`, AUTH);
       assert.deepEqual(strip(b.json), strip(a.json), `/query?${qs}`);
     }
   }
-  if (!my || !pgc) t.skip('a database URL is not set: only the stores that run were compared');
+  if (!my || !pgc || !chc) t.skip('a database is not available: only the stores that run were compared');
 });
 
 test('bad parameters: one 400 naming each of them', async () => {

@@ -1,4 +1,4 @@
-// Statistics computed in the database: the same numbers on SQLite, MariaDB and PostgreSQL, and the same as
+// Statistics computed in the database: the same numbers on SQLite, MariaDB, PostgreSQL and ClickHouse, and the same as
 // an independent computation over the records in JavaScript.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,9 @@ import { PostgresStore } from '../src/store/postgres/index.js';
 import { loadConfig } from '../src/config.js';
 import pino from 'pino';
 import { createPgTestDatabase, type PgTestDatabase } from './postgres-helpers.js';
+import { ClickhouseStore } from '../src/store/clickhouse/index.js';
+import { normalizeRecord } from '../src/ingest/normalize.js';
+import { chTestDatabase, clickhouseOrSkip, sharedClickhouse, type ChTestDatabase } from './clickhouse-helpers.js';
 import {
   computeStats, parseStatsOptions, StatsParamError, sampleRecords, type Metrics, type StatsResult,
 } from '../src/stats/index.js';
@@ -58,6 +61,10 @@ const PG_URL = process.env.TEST_POSTGRES_URL;
 let pgDb: PgTestDatabase | null = null;
 /** The PostgreSQL store's own reader (its placeholders, its type parsing), on a table loaded directly. */
 let pgStore: PostgresStore | null = null;
+/** The ClickHouse store's reader (FINAL, literals, its dialect), on rows written by the store. */
+let chStore: ClickhouseStore | null = null;
+let chDb: ChTestDatabase | null = null;
+let chSkip = '';
 
 before(async () => {
   lite = new Database(':memory:');
@@ -65,6 +72,13 @@ before(async () => {
   const ins = lite.prepare(insertSql('sqlite', 1));
   lite.transaction(() => { for (const r of RECORDS) ins.run(...FIELDS.map((f) => cell(f, r[f.name as keyof AccessLogRecord], 'sqlite'))); })();
 
+  if (clickhouseOrSkip({ skip: (m?: string) => void (chSkip = String(m)) })) {
+    chDb = chTestDatabase(await sharedClickhouse());
+    const cfg = loadConfig({ DATABASE_URL: chDb.url }, []);
+    chStore = new ClickhouseStore(cfg.database as Extract<typeof cfg.database, { kind: 'clickhouse' }>, pino({ level: 'silent' }));
+    await chStore.init();
+    await chStore.writeBatch(RECORDS.map((r) => normalizeRecord(r, 'test')), { spoolId: 'stats', segment: 1, offset: 1 }, 1000, [{ segment: 1, offset: 0, rows: RECORDS.length }]);
+  }
   if (PG_URL) {
     pgDb = await createPgTestDatabase(PG_URL);
     for (const s of createTableSql('postgres')) await pgDb.client.query(s);
@@ -96,6 +110,8 @@ after(async () => {
   lite?.close();
   await pgStore?.close();
   await pgDb?.drop();
+  await chStore?.close();
+  await chDb?.drop();
   if (my) {
     await my.query(`DROP DATABASE IF EXISTS ${myDb}`);
     await my.end();
@@ -172,6 +188,8 @@ async function both(fn: (reader: SqlReader) => Promise<StatsResult>, t: { skip: 
   else skipped.push(String(mysqlSkip));
   if (pgStore) assert.deepEqual(await fn(pgStore.reader), a, 'PostgreSQL and SQLite disagree');
   else skipped.push('TEST_POSTGRES_URL is not set (PostgreSQL parity checks skipped)');
+  if (chStore) assert.deepEqual(await fn(chStore.reader), a, 'ClickHouse and SQLite disagree');
+  else skipped.push(chSkip);
   if (skipped.length) t.skip(skipped.join('; '));
   return a;
 }

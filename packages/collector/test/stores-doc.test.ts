@@ -16,7 +16,7 @@ test("both READMEs carry the store table generated from the catalog", () => {
 });
 
 test('the catalog has one entry per database kind the configuration accepts', () => {
-  const kinds = ['sqlite:x.db', 'mysql://u@h/db', 'postgres://u@h/db'].map((u) => loadConfig({ DATABASE_URL: u }, []).database.kind);
+  const kinds = ['sqlite:x.db', 'mysql://u@h/db', 'postgres://u@h/db', 'clickhouse://u@h/db'].map((u) => loadConfig({ DATABASE_URL: u }, []).database.kind);
   assert.equal(STORES.length, new Set(kinds).size);
-  for (const [i, name] of ['SQLite', 'MySQL', 'PostgreSQL'].entries()) assert.ok(STORES[i].store.startsWith(name), `${kinds[i]}: ${STORES[i].store}`);
+  for (const [i, name] of ['SQLite', 'MySQL', 'PostgreSQL', 'ClickHouse'].entries()) assert.ok(STORES[i].store.startsWith(name), `${kinds[i]}: ${STORES[i].store}`);
 });

@@ -1,8 +1,11 @@
-// A TCP proxy the tests put between the collector and its database (MariaDB or PostgreSQL), to stage outages.
+// A TCP proxy the tests put between the collector and its database (MariaDB, PostgreSQL or ClickHouse), to stage outages.
 import net from 'node:net';
 
-/** A TCP proxy to the database that can be cut (open connections dropped, new ones refused) and restored. */
-export async function startProxy(targetHost: string, targetPort: number) {
+/**
+ * A TCP proxy to the database that can be cut (open connections dropped, new ones refused) and
+ * restored. `commit` recognises the statement whose answer loseNextCommitAck() swallows.
+ */
+export async function startProxy(targetHost: string, targetPort: number, commit: RegExp = /COMMIT/) {
   const sockets = new Set<net.Socket>();
   let down = false;
   let loseNextCommitAck = false;
@@ -22,7 +25,7 @@ export async function startProxy(targetHost: string, targetPort: number) {
     upstream.on('error', close).on('close', close);
     client.on('data', (d: Buffer) => {
       upstream.write(d);
-      if (loseNextCommitAck && d.includes('COMMIT')) {
+      if (loseNextCommitAck && commit.test(d.toString('latin1'))) {
         // The server gets the COMMIT and commits; its answer never reaches the collector.
         loseNextCommitAck = false;
         swallow = true;

@@ -86,8 +86,10 @@ export function parseLogFilters(query: unknown): LogFilters {
 }
 
 /** A time bound as the dialect stores start_time. */
-function timeLiteral(ms: number, dialect: Dialect): string {
+function timeLiteral(ms: number, dialect: Dialect): string | Date {
   // SQLite keeps RFC 3339 text, which sorts and compares as time; the others take SQL datetimes.
+  // ClickHouse's store renders a Date itself: its column type depends on the server's version.
+  if (dialect === 'clickhouse') return new Date(ms);
   return dialect === 'sqlite' ? toIso(ms) : toSqlDateTime(ms);
 }
 
@@ -119,8 +121,14 @@ export function filtersToSql(f: LogFilters, dialect: Dialect): { where: string; 
     }
   }
   if (f.path !== undefined) {
-    parts.push("path LIKE ? ESCAPE '!'");
-    params.push(likeContains(f.path));
+    // ClickHouse has no LIKE … ESCAPE before 20.x: a plain substring search there.
+    if (dialect === 'clickhouse') {
+      parts.push('position(path, ?) > 0');
+      params.push(f.path);
+    } else {
+      parts.push("path LIKE ? ESCAPE '!'");
+      params.push(likeContains(f.path));
+    }
   }
   if (f.response_code !== undefined) {
     parts.push('response_code = ?');

@@ -75,7 +75,8 @@ export async function queryLogs(reader: SqlReader, query: unknown): Promise<{ to
   if (total === 0) return { total, logs: [] };
   // sort_by is whitelisted above; the id tie-breaker keeps pages stable.
   // PostgreSQL sorts NULL as the largest value; SQLite and MySQL as the smallest: say it for the same pages.
-  const nulls = reader.dialect === 'postgres' ? (page.sortOrder === 'ASC' ? ' NULLS FIRST' : ' NULLS LAST') : '';
+  // ClickHouse puts NULLs last either way.
+  const nulls = reader.dialect === 'postgres' || reader.dialect === 'clickhouse' ? (page.sortOrder === 'ASC' ? ' NULLS FIRST' : ' NULLS LAST') : '';
   const order = `${page.sortBy} ${page.sortOrder}${nulls}${page.sortBy === 'id' ? '' : `, id ${page.sortOrder}`}`;
   const rows = await reader.all(`SELECT * FROM ${TABLE} WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`, [...params, page.pageSize, (page.page - 1) * page.pageSize]);
   return { total, logs: rows.map(rowToLog) };

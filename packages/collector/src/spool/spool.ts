@@ -11,8 +11,17 @@ export interface SpoolPosition {
   offset: number;
 }
 
+/** Where one frame (one accepted request) of a batch starts, and how many rows it holds. */
+export interface SpoolFrame {
+  segment: number;
+  offset: number;
+  rows: number;
+}
+
 export interface SpoolBatch {
   rows: Row[];
+  /** The batch's frames in order: a row's place in the spool, for stores that key rows by it. */
+  frames: SpoolFrame[];
   /** Position just past the last frame in the batch: what to commit with the rows. */
   end: SpoolPosition;
 }
@@ -409,6 +418,7 @@ export class Spool {
    */
   async readBatch(maxRows: number): Promise<SpoolBatch> {
     const rows: Row[] = [];
+    const frames: SpoolFrame[] = [];
     let fresh = 0;
     // Records durable from here on are "new" for the flush timer.
     this.unreadRecords = 0;
@@ -421,6 +431,7 @@ export class Spool {
       if (cached) {
         // Fresh frames come from memory: no read and no second JSON parse.
         this.uncache(p.segment, p.offset);
+        frames.push({ segment: p.segment, offset: p.offset, rows: cached.rows.length });
         for (const r of cached.rows) rows.push(r);
         fresh += cached.rows.length;
         this.readPos = { segment: p.segment, offset: p.offset + cached.size };
@@ -438,6 +449,7 @@ export class Spool {
           if (off > 0 && this.cache.has(cacheKey(p.segment, p.offset + off))) break; // take it from memory
           this.uncache(p.segment, p.offset + off);
           const part = JSON.parse(f.payload.toString('utf8')) as Row[];
+          frames.push({ segment: p.segment, offset: p.offset + off, rows: part.length });
           for (const r of part) rows.push(r);
           if (p.segment >= this.firstSegment) fresh += part.length;
           off += f.size;
@@ -467,7 +479,7 @@ export class Spool {
     this.backlog = this.hasUnread();
     const end = { ...this.readPos };
     this.handed.push({ end, fresh });
-    return { rows, end: { ...end } };
+    return { rows, frames, end: { ...end } };
   }
 
   /** Records that everything before `pos` is in the database; deletes wholly committed segments. */

@@ -118,6 +118,11 @@ function percentilesSql(sd: StatsDialect, table: string, q: MetricsQuery, col = 
   const rank = (p: number) => sd.idiv(`n * ${p} + 99`, '100');
   const pct = (p: number) => `MIN(CASE WHEN cs >= ${rank(p)} THEN d END)`;
   const parts = [q.groupCol ? 'g' : '', q.bucketSeconds ? 'b' : ''].filter(Boolean);
+  if (sd.percentilesSql) {
+    const group = groupExpr(q.groupCol);
+    const bucket = bucketExpr(sd, q.bucketSeconds);
+    return sd.percentilesSql({ group, bucket, hasGroup: !!q.groupCol, hasBucket: !!q.bucketSeconds, keys: keyExprs(sd, q), parts, table, where: q.where });
+  }
   // The constant keys are selected as constants: PostgreSQL takes no bare column outside GROUP BY.
   const partition = parts.length ? `PARTITION BY ${parts.join(', ')} ` : '';
   return `WITH h AS (
@@ -235,7 +240,7 @@ const STORED_USAGE: UsageSql = { cost: 'cost', currency: 'USD', cached: true, fi
 export async function computeStats(input: ComputeStatsInput): Promise<StatsResult> {
   const { reader, filter, options } = input;
   const table = input.table ?? TABLE;
-  const sd = statsDialect(reader.dialect);
+  const sd = statsDialect(reader.dialect, reader.epochMsTime);
   const where = whereCondition(filter.where);
   const params = [...filter.params];
   const range = input.range ?? {};
@@ -312,9 +317,11 @@ async function bucketStarts(
   if (startSec === null || endSec === null) {
     // MIN/MAX of the bare column use the start_time index; the epoch conversion runs once.
     const [row] = await reader.all(
-      `SELECT ${sd.epochSeconds('lo')} AS lo_s, ${sd.epochSeconds('hi')} AS hi_s FROM (SELECT MIN(start_time) AS lo, MAX(start_time) AS hi FROM ${table} WHERE ${where}) x`,
+      `SELECT ${sd.epochSeconds('lo')} AS lo_s, ${sd.epochSeconds('hi')} AS hi_s, n FROM (SELECT MIN(start_time) AS lo, MAX(start_time) AS hi, COUNT(*) AS n FROM ${table} WHERE ${where}) x`,
       params,
     );
+    // ClickHouse answers MIN() of no rows with the type's zero, not NULL: the count says "none".
+    if (!row || num(row.n) === 0) return [];
     if (startSec === null) startSec = row && row.lo_s !== null ? num(row.lo_s) : null;
     if (endSec === null) endSec = row && row.hi_s !== null ? num(row.hi_s) : null;
   }

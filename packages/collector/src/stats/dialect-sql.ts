@@ -1,4 +1,7 @@
 import type { Dialect } from '@db-log-pusher/schema';
+import { clickhouseStatsDialect, type PercentileParts } from './dialect-clickhouse.js';
+
+export type { PercentileParts } from './dialect-clickhouse.js';
 
 /**
  * The few SQL expressions that differ between the databases `/stats` runs on. Everything else in
@@ -25,6 +28,8 @@ export interface StatsDialect {
   clientKey(): string;
   /** 1 when ai_log records a fallback (a non-empty `fallback_from`), else 0. */
   isFallback(): string;
+  /** The percentile query, for a database without CTEs or window functions (ClickHouse). */
+  percentilesSql?(parts: PercentileParts): string;
 }
 
 // `fallback_from` is the ai_log attribute Higress's AI observability set-up configures on
@@ -92,9 +97,13 @@ const postgres: StatsDialect = {
   isFallback: () => `(CASE WHEN COALESCE(ai_log ->> 'fallback_from', '') NOT IN ${FALLBACK_EMPTY} THEN 1 ELSE 0 END)`,
 };
 
-export function statsDialect(d: Dialect): StatsDialect {
+const clickhouse: StatsDialect = clickhouseStatsDialect(false);
+const clickhouseEpochMs: StatsDialect = clickhouseStatsDialect(true);
+
+/** `epochMsTime`: start_time holds epoch milliseconds (ClickHouse tables on old servers). */
+export function statsDialect(d: Dialect, epochMsTime = false): StatsDialect {
   if (d === 'sqlite') return sqlite;
   if (d === 'mysql') return mysql;
   if (d === 'postgres') return postgres;
-  throw new Error(`statistics are not implemented for the ${d} dialect yet`);
+  return epochMsTime ? clickhouseEpochMs : clickhouse;
 }

@@ -40,6 +40,14 @@ export const STORES: readonly StoreInfo[] = [
     retention: '`DELETE … WHERE ctid = ANY (ARRAY(SELECT ctid … LIMIT n))`',
     stats: 'in the database',
   },
+  {
+    store: 'ClickHouse',
+    target: '`DATABASE_URL=clickhouse://…` (`?cluster=` for a Distributed table)',
+    driver: '@clickhouse/client (HTTP)',
+    writes: 'one `INSERT … FORMAT TabSeparated` per batch, then the spool position',
+    retention: '`ALTER TABLE … DROP PARTITION` of whole days (and a TTL on 20.3+)',
+    stats: 'in the database, through `FINAL`',
+  },
 ];
 
 /** The Markdown table of STORES, as the READMEs carry it. */

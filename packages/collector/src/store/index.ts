@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config.js';
 import { MysqlStore } from './mysql.js';
 import { PostgresStore } from './postgres/index.js';
+import { ClickhouseStore } from './clickhouse/index.js';
 import { SqliteStore } from './sqlite.js';
 import type { LogStore } from './types.js';
 
@@ -10,9 +11,10 @@ export { POSITIONS_TABLE } from './types.js';
 export { MysqlStore } from './mysql.js';
 export { SqliteStore } from './sqlite.js';
 export { PostgresStore } from './postgres/index.js';
+export { ClickhouseStore } from './clickhouse/index.js';
 
-/** The store for a configured database. */
-export function createStore(db: DatabaseConfig, log: Logger): LogStore {
+/** The store for a configured database; `retentionDays` (RETENTION_DAYS) sets ClickHouse's table TTL on servers that have one. */
+export function createStore(db: DatabaseConfig, log: Logger, retentionDays = 0): LogStore {
   switch (db.kind) {
     case 'sqlite':
       return new SqliteStore(db.file);
@@ -20,5 +22,7 @@ export function createStore(db: DatabaseConfig, log: Logger): LogStore {
       return new MysqlStore(db, log);
     case 'postgres':
       return new PostgresStore(db, log);
+    case 'clickhouse':
+      return new ClickhouseStore(db, log, retentionDays || undefined);
   }
 }

@@ -7,6 +7,8 @@ import type { Dialect } from '@db-log-pusher/schema';
  */
 export interface SqlReader {
   readonly dialect: Dialect;
+  /** start_time holds epoch milliseconds (a ClickHouse table on a server without DateTime64). */
+  readonly epochMsTime?: boolean;
   /** Runs one read-only statement and returns its rows as plain objects. */
   all(sql: string, params: readonly unknown[]): Promise<Record<string, unknown>[]>;
 }

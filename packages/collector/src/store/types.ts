@@ -1,6 +1,6 @@
 import type { Dialect } from '@db-log-pusher/schema';
 import type { Row } from '../ingest/normalize.js';
-import type { SpoolPosition } from '../spool/spool.js';
+import type { SpoolFrame, SpoolPosition } from '../spool/spool.js';
 import type { SqlReader } from './sql-reader.js';
 
 export type { SqlReader } from './sql-reader.js';
@@ -12,7 +12,7 @@ export interface CommitPosition extends SpoolPosition {
 
 /**
  * A database that holds access logs. Each dialect keeps its specifics (DDL, literals,
- * placeholders, transactions) behind this interface: sqlite.ts, mysql.ts, postgres/; ClickHouse next.
+ * placeholders, transactions) behind this interface: sqlite.ts, mysql.ts, postgres/, clickhouse/.
  */
 export interface LogStore {
   readonly dialect: Dialect;
@@ -31,20 +31,21 @@ export interface LogStore {
    * Inserts the rows (FIELDS order; multi-row statements of at most `maxRowsPerStatement`) and
    * records `position` in the same transaction, so a replay never stores a row twice.
    */
-  writeBatch(rows: readonly Row[], position: CommitPosition, maxRowsPerStatement: number): Promise<void>;
+  writeBatch(rows: readonly Row[], position: CommitPosition, maxRowsPerStatement: number, frames?: readonly SpoolFrame[]): Promise<void>;
   /**
    * Optional split of writeBatch: does the CPU work (building statements) now and returns the
    * database round trips for later, so the drainer can prepare the next batch while the
-   * database is busy with the current one.
+   * database is busy with the current one. `frames` (where each row sits in the spool) lets a
+   * store without transactions key rows by their place, so a replayed row replaces itself.
    */
-  prepareBatch?(rows: readonly Row[], maxRowsPerStatement: number): (position: CommitPosition) => Promise<void>;
+  prepareBatch?(rows: readonly Row[], maxRowsPerStatement: number, frames?: readonly SpoolFrame[]): (position: CommitPosition) => Promise<void>;
   /**
    * Optional: writes the rows one by one in one transaction with the position, setting aside
    * each row the database refuses for its content (a constraint of the user's table, say);
    * `setAside` receives those rows before the COMMIT. Used after writeBatch failed with
    * BatchRejectedError, so that one bad row cannot block the spool forever.
    */
-  writeRowsSettingAside?(rows: readonly Row[], position: CommitPosition, setAside: (rows: Row[], reason: string) => Promise<void>): Promise<number>;
+  writeRowsSettingAside?(rows: readonly Row[], position: CommitPosition, setAside: (rows: Row[], reason: string) => Promise<void>, frames?: readonly SpoolFrame[]): Promise<number>;
   /**
    * Deletes at most `limit` rows whose start_time is before `cutoffMs` (epoch ms) in one short
    * statement, and says how many; RETENTION_DAYS calls it until a batch comes back short.
