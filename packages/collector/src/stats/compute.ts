@@ -73,9 +73,11 @@ interface MetricsQuery {
  * The AI usage sums: cost, cached tokens, and output tokens over generation time (the model's
  * service time where ai_log gave it, else the request's duration) for output tokens per second.
  */
+// Aliases never repeat a column name: ClickHouse resolves a name to its alias anywhere in the
+// query, so an expression over output_tokens would read SUM(output_tokens) inside another SUM.
 function usageCols(u: UsageSql): string {
   const gen = u.service ? 'COALESCE(llm_service_duration, duration)' : 'duration';
-  return `,\n  SUM(${u.cost}) AS cost${u.cached ? ', SUM(cached_tokens) AS cached_tokens' : ''},
+  return `,\n  SUM(${u.cost}) AS sum_cost${u.cached ? ', SUM(cached_tokens) AS sum_cached' : ''},
   SUM(CASE WHEN ${gen} > 0 THEN output_tokens END) AS gen_tokens, SUM(CASE WHEN output_tokens IS NOT NULL AND ${gen} > 0 THEN ${gen} END) AS gen_ms`;
 }
 
@@ -90,7 +92,7 @@ function sumsSql(sd: StatsDialect, table: string, q: MetricsQuery): string {
   return `SELECT ${groupExpr(q.groupCol)} AS g, ${bucketExpr(sd, q.bucketSeconds)} AS b, COUNT(*) AS requests,
   SUM(CASE WHEN response_code >= 400 THEN 1 ELSE 0 END) AS errors,
   SUM(CASE WHEN response_code >= 500 THEN 1 ELSE 0 END) AS errors_5xx,
-  SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(total_tokens) AS total_tokens,
+  SUM(input_tokens) AS sum_in, SUM(output_tokens) AS sum_out, SUM(total_tokens) AS sum_total,
   SUM(bytes_received) AS bytes_received, SUM(bytes_sent) AS bytes_sent,
   SUM(duration) AS dsum, COUNT(duration) AS dcount${usageCols(q.usage)}${kpiCols}
 FROM ${table} WHERE ${q.where}${groupBy(keyExprs(sd, q))}`;
@@ -121,7 +123,8 @@ function percentilesSql(sd: StatsDialect, table: string, q: MetricsQuery, col = 
   if (sd.percentilesSql) {
     const group = groupExpr(q.groupCol);
     const bucket = bucketExpr(sd, q.bucketSeconds);
-    return sd.percentilesSql({ group, bucket, hasGroup: !!q.groupCol, hasBucket: !!q.bucketSeconds, keys: keyExprs(sd, q), parts, table, where: q.where });
+    const where = `${q.where} AND ${col} IS NOT NULL${cond ? ` AND ${cond}` : ''}`;
+    return sd.percentilesSql({ group, bucket, hasGroup: !!q.groupCol, hasBucket: !!q.bucketSeconds, keys: keyExprs(sd, q), parts, table, where, column: col });
   }
   // The constant keys are selected as constants: PostgreSQL takes no bare column outside GROUP BY.
   const partition = parts.length ? `PARTITION BY ${parts.join(', ')} ` : '';
@@ -166,9 +169,9 @@ function toMetrics(row: Record<string, unknown>): Metrics {
     requests: num(row.requests),
     errors: num(row.errors),
     errors_5xx: num(row.errors_5xx),
-    input_tokens: num(row.input_tokens),
-    output_tokens: num(row.output_tokens),
-    total_tokens: num(row.total_tokens),
+    input_tokens: num(row.sum_in),
+    output_tokens: num(row.sum_out),
+    total_tokens: num(row.sum_total),
     bytes_received: num(row.bytes_received),
     bytes_sent: num(row.bytes_sent),
     // From the exact integer sum and count, not AVG(): MySQL's AVG is a DECIMAL with 4 digits.
@@ -183,10 +186,10 @@ function toMetrics(row: Record<string, unknown>): Metrics {
 const round = (x: number, places: number) => Math.round(x * 10 ** places) / 10 ** places;
 
 function usageMetrics(row: Record<string, unknown>): Pick<Metrics, 'cost' | 'cached_tokens' | 'cached_share' | 'output_tokens_per_second' | 'first_token_p50' | 'first_token_p95'> {
-  const input = num(row.input_tokens);
-  const cached = numOrNull(row.cached_tokens);
+  const input = num(row.sum_in);
+  const cached = numOrNull(row.sum_cached);
   const genMs = num(row.gen_ms);
-  const cost = numOrNull(row.cost);
+  const cost = numOrNull(row.sum_cost);
   return {
     // Summed in the database (exact decimals on MySQL and PostgreSQL), shown to 10 places as stored.
     cost: cost === null ? null : round(cost, 10),

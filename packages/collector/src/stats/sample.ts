@@ -62,9 +62,12 @@ export function sampleRecords(opts: SampleOptions): AccessLogRecord[] {
     const fallback = !mcp && rnd() < 0.05;
     const client = `10.0.${Math.floor(rnd() * 4)}.${1 + Math.floor(rnd() * 20)}`;
     const proxied = rnd() < 0.4;
+    const usage = mcp ? {} : aiUsage(i, input, output, model);
+    // ai_log agrees with the usage fields, so records normalised at ingest (which derives them from it) read the same.
+    const service = usage.llm_service_duration;
     const aiLog: Record<string, unknown> | null = mcp
       ? null
-      : { model, input_token: input, output_token: output, llm_service_duration: 0, ...(fallback ? { fallback_from: 'ai-route-primary' } : {}) };
+      : { model, input_token: input, output_token: output, ...(service != null ? { llm_service_duration: service } : {}), ...(fallback ? { fallback_from: 'ai-route-primary' } : {}) };
     const traceId = `${(i >> 1).toString(16).padStart(16, '0')}${Math.floor(rnd() * 0xffff).toString(16).padStart(4, '0')}`;
     out.push({
       start_time: new Date(t).toISOString(),
@@ -100,7 +103,7 @@ export function sampleRecords(opts: SampleOptions): AccessLogRecord[] {
       output_tokens: mcp ? null : output,
       total_tokens: mcp ? null : input + output,
       // AI usage, from the index alone (no draws from rnd(), so the fields above stay as they were).
-      ...(mcp ? {} : aiUsage(i, input, output, model)),
+      ...usage,
     });
   }
   return out;
