@@ -6,6 +6,7 @@ import { HttpError, httpErrorBody } from '../errors.js';
 import { checkIngestHeaders } from '../ingest/headers.js';
 import { NDJSON_TYPES, parseIngestBody } from '../ingest/parse.js';
 import { SpoolFullError } from '../spool/spool.js';
+import { priceRow } from '../cost/row.js';
 import type { CollectorContext, RoutePlugin } from '../context.js';
 
 const RETRY_AFTER_S = '5';
@@ -54,6 +55,8 @@ export function createIngestHandler(ctx: CollectorContext): IngestHandler {
     let rows;
     try {
       rows = parseIngestBody(body, ndjson, config.maxRecordsPerRequest);
+      // Priced at ingest and stored, so a later price change does not rewrite history.
+      for (const r of rows) priceRow(r, config.prices);
     } catch (e) {
       metrics.recordsRejected.inc();
       throw e;

@@ -17,7 +17,10 @@ export interface PercentileParts {
   keys: string[];
   parts: string[];
   table: string;
+  /** The condition, including `column IS NOT NULL` and any further one. */
   where: string;
+  /** The column whose percentiles are taken (duration, llm_first_token_duration). */
+  column: string;
 }
 
 /** TRIM(): leading and trailing spaces, as SQLite, MySQL and PostgreSQL trim them. */
@@ -52,9 +55,9 @@ export function clickhouseStatsDialect(epochMsTime: boolean) {
   arraySort(x -> tupleElement(x, 1), groupArray((d, c))) AS h, arrayCumSum(arrayMap(x -> tupleElement(x, 2), h)) AS cs, arraySum(arrayMap(x -> tupleElement(x, 2), h)) AS n,
   ${pick(50)}, ${pick(95)}, ${pick(99)}
 FROM (
-  SELECT ${p.group} AS g, ${p.bucket} AS b, assumeNotNull(duration) AS d, count() AS c
-  FROM ${p.table} WHERE ${p.where} AND duration IS NOT NULL
-  GROUP BY ${[...p.keys, 'duration'].join(', ')}
+  SELECT ${p.group} AS g, ${p.bucket} AS b, assumeNotNull(${p.column}) AS d, count() AS c
+  FROM ${p.table} WHERE ${p.where}
+  GROUP BY ${[...p.keys, p.column].join(', ')}
 )${p.parts.length ? `\nGROUP BY ${p.parts.join(', ')}` : ''}`;
     },
   };
