@@ -8,6 +8,7 @@ import type { CollectorContext } from './context.js';
 import { Drainer } from './drainer.js';
 import { errorHandler } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { UsageMetrics } from './cost/usage-metrics.js';
 import { registerRoutes } from './routes/index.js';
 import { createIngestHandler } from './routes/ingest.js';
 import { Spool } from './spool/spool.js';
@@ -73,6 +74,7 @@ export async function buildApp(config: CollectorConfig, opts: BuildOptions = {})
     spool,
     drainer,
     metrics,
+    usageMetrics: new UsageMetrics(metrics.registry, config.metricsLabelLimit, config.prices.currency),
     log,
     queryAuth: queryAuth(config.queryToken),
     ingestAuth: ingestAuth(config.ingestToken),

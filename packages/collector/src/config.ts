@@ -48,6 +48,8 @@ export interface CollectorConfig {
   dashboardDir: string;
   /** Model prices for `cost`: PRICES_FILE, else the built-in table (cost/builtin.ts). */
   prices: PriceTable;
+  /** Most models (and consumers) with a label of their own in the usage metrics. */
+  metricsLabelLimit: number;
 }
 
 /** `packages/dashboard/dist` of this installation (the same relative place from `src/` and `dist/`). */
@@ -89,6 +91,7 @@ export const OPTIONS: readonly Option[] = [
   { env: 'SHUTDOWN_TIMEOUT_MS', flag: 'shutdown-timeout-ms', kind: 'int', def: '10000', doc: 'On SIGTERM, how long to keep draining the spool into the database' },
   { env: 'REQUEST_TIMEOUT_MS', flag: 'request-timeout-ms', kind: 'int', def: '30000', doc: 'Longest a request may take to arrive, headers (at most 10 s of it) and body; past it 408 and the connection is closed' },
   { env: 'PRICES_FILE', flag: 'prices-file', kind: 'string', doc: 'JSON price table per 1M tokens, {"currency":"USD","models":{"gpt-4o":{"input":2.5,"output":10,"cached_input":1.25}}}; replaces the built-in one' },
+  { env: 'METRICS_LABEL_LIMIT', flag: 'metrics-label-limit', kind: 'int', def: '20', doc: 'Most models and most consumers with a label of their own in the /metrics token and cost counters (the busiest; the rest are "other")' },
   { env: 'DASHBOARD_DIR', flag: 'dashboard-dir', kind: 'string', doc: 'Directory of the built dashboard served at / (unset: packages/dashboard/dist of this installation)' },
 ];
 
@@ -289,6 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 100, 3_600_000),
     dashboardDir: get.DASHBOARD_DIR ? resolve(get.DASHBOARD_DIR) : DEFAULT_DASHBOARD_DIR,
     prices,
+    metricsLabelLimit: int('METRICS_LABEL_LIMIT', 1, 1000),
   };
   if (cfg.ingestPort !== undefined && cfg.ingestPort !== 0 && cfg.ingestPort === cfg.port) throw new ConfigError(`INGEST_PORT (${cfg.ingestPort}) must differ from PORT; leave it unset to serve ingest on PORT`);
   if (cfg.flushSize > cfg.maxBatchRows) throw new ConfigError(`FLUSH_SIZE (${cfg.flushSize}) must not exceed MAX_BATCH_ROWS (${cfg.maxBatchRows})`);

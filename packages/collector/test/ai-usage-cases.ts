@@ -153,3 +153,29 @@ export async function checkAiStats(url: string, seed: boolean): Promise<void> {
   assert.equal(sess('sess-2').requests, 2);
   close(sess('sess-2').cost, 0.00094, 'sess-2 cost (its unpriced request adds nothing)');
 }
+
+/** Prices after a correction: gpt-4o dearer, qwen-turbo priced, no claude (the file replaces the table). */
+export const CORRECTED_PRICES = { currency: 'USD', models: { 'gpt-4o': { input: 10, output: 10 }, 'qwen-turbo': { input: 1, output: 1 } } };
+
+/**
+ * recompute-cost over the cases: a range before them changes nothing; a range over them prices
+ * every row again from CORRECTED_PRICES. `run(from, to)` runs it (in process or the CLI) with
+ * those prices and says how many rows it updated.
+ */
+export async function checkRecompute(url: string, prefix: string, run: (from: number, to: number) => Promise<number>): Promise<void> {
+  const cost = async (id: string) => {
+    const q = await getJson(`${url}/query?request_id=${encodeURIComponent(`${prefix}-${id}`)}`);
+    return q.json.logs[0].cost as number | null;
+  };
+  const now = Date.now();
+  assert.equal(await run(now - 48 * 3600_000, now - 24 * 3600_000), 0, 'no rows in a range before the records');
+  assert.equal(await cost('openai-stream'), 0.004);
+  const n = await run(now - 2 * 3600_000, now + 3600_000);
+  assert.equal(n, aiUsageCases(prefix).length);
+  // A ClickHouse mutation is applied in the background: wait for it.
+  await waitFor('the new costs', async () => (await cost('openai-stream')) === 0.012);
+  assert.equal(await cost('explicit'), 0.01, 'a cost the record carried is priced again too');
+  assert.equal(await cost('unpriced'), 0.00003);
+  assert.equal(await cost('anthropic'), null, 'a model the new table does not price');
+  assert.equal(await cost('openai-prefix'), null, 'no prefix key in the new table');
+}

@@ -1,4 +1,5 @@
 import type { Dialect } from '@db-log-pusher/schema';
+import { COST_SCALE } from './cost.js';
 import type { Price, PriceTable } from './prices.js';
 
 /** The string functions the model-name match needs, per dialect. */
@@ -52,5 +53,6 @@ export function costSql(prices: PriceTable, d: Dialect, cols: CostColumns): stri
   matches(stripped);
   for (let i = before; i < whens.length; i++) whens[i] = whens[i].replace(/^WHEN /, `WHEN ${f.pos(name)} > 0 AND `);
   if (whens.length === 0) return 'NULL';
-  return `(CASE WHEN model IS NULL OR (input_tokens IS NULL AND output_tokens IS NULL) THEN NULL\n  ${whens.join('\n  ')}\n  ELSE NULL END)`;
+  // Rounded to the column's 10 places, as costOf rounds: SQLite's REAL would keep float noise.
+  return `round((CASE WHEN model IS NULL OR (input_tokens IS NULL AND output_tokens IS NULL) THEN NULL\n  ${whens.join('\n  ')}\n  ELSE NULL END), ${COST_SCALE})`;
 }

@@ -73,6 +73,7 @@ export function createIngestHandler(ctx: CollectorContext): IngestHandler {
       throw new HttpError(503, 'could not store the records durably; retry later', { 'retry-after': RETRY_AFTER_S });
     }
     metrics.recordsAccepted.inc(rows.length);
+    ctx.usageMetrics.observe(rows);
     return rows.length;
   }
 

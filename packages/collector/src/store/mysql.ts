@@ -259,6 +259,11 @@ export class MysqlStore implements LogStore {
     return (r as { affectedRows: number }).affectedRows;
   }
 
+  async recomputeCost(costSql: string, fromMs: number, toMs: number): Promise<number> {
+    const [r] = await this.pool.query({ sql: `UPDATE ${TABLE} SET cost = ${costSql} WHERE start_time >= ? AND start_time < ?`, values: [toSqlDateTime(fromMs), toSqlDateTime(toMs)], timeout: WRITE_TIMEOUT_MS });
+    return (r as { affectedRows: number }).affectedRows;
+  }
+
   async ping(): Promise<void> {
     await this.pool.query({ sql: 'SELECT 1', timeout: 5_000 });
   }

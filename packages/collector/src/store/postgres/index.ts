@@ -250,6 +250,18 @@ export class PostgresStore implements LogStore {
     });
   }
 
+  async recomputeCost(costSql: string, fromMs: number, toMs: number): Promise<number> {
+    const client = await this.connect();
+    try {
+      const r = await client.query(`UPDATE ${TABLE} SET cost = ${costSql} WHERE start_time >= $1 AND start_time < $2`, [new Date(fromMs).toISOString(), new Date(toMs).toISOString()]);
+      client.release();
+      return r.rowCount ?? 0;
+    } catch (e) {
+      client.release(e as Error);
+      throw e;
+    }
+  }
+
   async deleteOlderThan(cutoffMs: number, limit: number): Promise<number> {
     // By physical row address (ctid): a bounded batch without needing an ORDER BY or an id range.
     const sql = `DELETE FROM ${TABLE} WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${TABLE} WHERE start_time < $1 LIMIT $2))`;
