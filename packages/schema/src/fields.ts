@@ -105,12 +105,12 @@ export const FIELDS = [
   { name: 'resp_body', json: 'string', sql: mediumText, maxLength: 1_048_576, seed: false, doc: 'Captured response body (opt-in, truncated to a byte limit)', source: 'response body chunks' },
   // AI usage. Conventions: input_tokens includes cached reads and cache writes (OpenAI's way;
   // Anthropic's separate counts are added to it); reasoning and thought tokens are part of output_tokens.
-  { name: 'cached_tokens', json: 'integer', sql: bigint, seed: false, doc: 'Input tokens read from the prompt cache (part of input_tokens)', source: 'ai_log input_token_details.cached_tokens / cache_read_input_tokens' },
-  { name: 'cache_write_tokens', json: 'integer', sql: bigint, seed: false, doc: 'Input tokens written to the prompt cache (part of input_tokens)', source: 'ai_log cache_creation_input_tokens' },
-  { name: 'reasoning_tokens', json: 'integer', sql: bigint, seed: false, doc: 'Reasoning (thought) tokens (part of output_tokens)', source: 'ai_log output_token_details.reasoning_tokens' },
-  { name: 'llm_first_token_duration', json: 'integer', sql: bigint, seed: false, doc: 'Time to the first token of the response (ms)', source: 'ai_log llm_first_token_duration' },
-  { name: 'llm_service_duration', json: 'integer', sql: bigint, seed: false, doc: 'Time the model took to answer (ms)', source: 'ai_log llm_service_duration' },
-  { name: 'response_type', json: 'string', sql: varchar(16), maxLength: 16, seed: false, doc: 'stream or normal', source: 'ai_log response_type' },
+  { name: 'cached_tokens', json: 'integer', sql: bigint, seed: false, doc: 'Input tokens read from the prompt cache (part of input_tokens)', source: 'ai_log input_token_details.cached_tokens / cache_read_input_tokens, else response usage details (JSON or SSE)' },
+  { name: 'cache_write_tokens', json: 'integer', sql: bigint, seed: false, doc: 'Input tokens written to the prompt cache (part of input_tokens)', source: 'ai_log cache_creation_input_tokens, else response usage (Anthropic)' },
+  { name: 'reasoning_tokens', json: 'integer', sql: bigint, seed: false, doc: 'Reasoning (thought) tokens (part of output_tokens)', source: 'ai_log output_token_details.reasoning_tokens, else response usage details (JSON or SSE)' },
+  { name: 'llm_first_token_duration', json: 'integer', sql: bigint, seed: false, doc: 'Time to the first token of the response (ms)', source: 'ai_log llm_first_token_duration, else the first body chunk of an SSE response' },
+  { name: 'llm_service_duration', json: 'integer', sql: bigint, seed: false, doc: 'Time the model took to answer (ms)', source: 'ai_log llm_service_duration, else the end of the response' },
+  { name: 'response_type', json: 'string', sql: varchar(16), maxLength: 16, seed: false, doc: 'stream or normal', source: 'ai_log response_type, else the response content-type' },
   { name: 'session_id', json: 'string', sql: varchar(255), maxLength: 255, seed: false, extraIndex: true, doc: 'Conversation/session id', source: 'ai_log session_id' },
   { name: 'cost', json: 'number', sql: money, seed: false, doc: "Request cost in the price table's currency (null: model without a price)", source: 'computed by the collector from tokens and its price table' },
 ] as const satisfies readonly FieldDef[];
