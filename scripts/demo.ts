@@ -29,8 +29,9 @@ Options:
   --rate N            requests per second generated (default 8, max 200)
   --requests N        stop generating after N requests (default 5000, max 100000)
   --data-dir DIR      keep the collector's data in DIR instead of a temporary directory
-  --screenshot FILE   after --screenshot-after seconds of traffic, save a PNG of the dashboard
-                      (headless Chromium at /usr/bin/chromium or CHROMIUM_PATH)
+  --screenshot FILE   after --screenshot-after seconds of traffic, save PNGs of the dashboard: the
+                      overview to FILE, the consumer, MCP and log views beside it (FILE-consumers.png,
+                      FILE-mcp.png, FILE-logs.png); headless Chromium at /usr/bin/chromium or CHROMIUM_PATH
   --screenshot-after S  seconds of traffic before the screenshot (default 40)
   --exit-after-screenshot  stop everything once the screenshot is saved
   -h, --help          this text
@@ -106,10 +107,20 @@ async function onPort<T>(what: string, port: number, start: (port: number) => Pr
 
 // ---- the traffic ---------------------------------------------------------------------------------
 
-const MODELS = ['gpt-4o', 'gpt-4o-mini', 'qwen-max', 'deepseek-chat'];
-const CONSUMERS = ['team-search', 'team-support', 'batch-jobs', 'mobile-app'];
+// Models, one of them self-hosted (no list price), consumers with their share of the traffic, and
+// MCP servers with the tools each offers.
+const MODELS = ['gpt-4o', 'gpt-4o-mini', 'qwen-max', 'deepseek-chat', 'llama-3.1-70b'];
+const CONSUMERS: [name: string, weight: number][] = [
+  ['team-search', 5], ['team-support', 4], ['mobile-app', 4], ['batch-jobs', 3], ['data-science', 2], ['partner-api', 2],
+];
+// A consumer over its quota: the gateway's rate limit answers most of its excess with 429.
+const OVER_QUOTA = 'partner-api';
 const CLIENTS = Array.from({ length: 24 }, (_, i) => `203.0.113.${10 + i}`);
-const TOOLS = ['search', 'get_weather', 'read_file', 'create_ticket'];
+const MCP_SERVERS: Record<string, string[]> = {
+  docs: ['search', 'read_file'],
+  ticketing: ['create_ticket', 'get_ticket'],
+  weather: ['get_weather'],
+};
 const PROMPTS = [
   'Summarise the attached incident report in three bullet points.',
   'Translate this paragraph into French and keep the formatting.',
@@ -138,6 +149,12 @@ interface Traffic {
 function startTraffic(aiGateway: string, mcpGateway: string, fallbackGateway: string | undefined): Traffic {
   const rnd = prng(2024);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const weights = CONSUMERS.reduce((n, [, w]) => n + w, 0);
+  const pickConsumer = (): string => {
+    let x = rnd() * weights;
+    for (const [name, w] of CONSUMERS) if ((x -= w) < 0) return name;
+    return CONSUMERS[0][0];
+  };
   let sent = 0;
   let followUps = 0;
   let failed = 0;
@@ -145,7 +162,7 @@ function startTraffic(aiGateway: string, mcpGateway: string, fallbackGateway: st
   const inFlight = new Set<Promise<void>>();
 
   const one = async (i: number): Promise<void> => {
-    const consumer = pick(CONSUMERS);
+    const consumer = pickConsumer();
     const client = pick(CLIENTS);
     const trace = (BigInt(Date.now()) * 1000n + BigInt(i)).toString(16).padStart(16, '0');
     const headers: Record<string, string> = {
@@ -156,20 +173,30 @@ function startTraffic(aiGateway: string, mcpGateway: string, fallbackGateway: st
       'user-agent': pick(['openai-python/1.54.0', 'curl/8.5.0', 'demo-app/2.1']),
       authorization: 'Bearer sk-demo-not-a-real-key',
     };
+    // Errors: server errors, a few client errors, and rate limiting (most of it for the consumer over quota).
     const r = rnd();
-    if (r < 0.04) headers['x-mock-status'] = '503';
-    else if (r < 0.07) headers['x-mock-status'] = '500';
-    else if (r < 0.12) headers['x-mock-status'] = '429';
+    if (r < 0.03) headers['x-mock-status'] = '503';
+    else if (r < 0.05) headers['x-mock-status'] = '500';
+    else if (r < 0.06) headers['x-mock-status'] = '401';
+    else if (r < 0.07) headers['x-mock-status'] = '404';
+    else if (r < (consumer === OVER_QUOTA ? 0.4 : 0.1)) headers['x-mock-status'] = '429';
     headers['x-mock-latency-ms'] = String(Math.floor(30 + rnd() * rnd() * 900));
     const kind = rnd();
     let url: string;
     let body: unknown;
     if (kind < 0.18) {
-      // An MCP tool call through the MCP route.
-      headers['x-envoy-mcp-server-name'] = pick(['tools', 'ticketing']);
+      // An MCP tool call through the MCP route; some tools are slower than others.
+      const server = pick(Object.keys(MCP_SERVERS));
+      const tool = pick(MCP_SERVERS[server]);
+      headers['x-envoy-mcp-server-name'] = server;
+      if (tool === 'read_file' || tool === 'create_ticket') headers['x-mock-latency-ms'] = String(Math.floor(200 + rnd() * 1200));
       url = `${mcpGateway}/mcp`;
-      body = { jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: pick(TOOLS), arguments: { q: pick(PROMPTS).slice(0, 30) } } };
-    } else if (kind < 0.3) {
+      body = { jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: tool, arguments: { q: pick(PROMPTS).slice(0, 30) } } };
+    } else if (kind < 0.24) {
+      // The OpenAI Responses API.
+      url = `${aiGateway}/v1/responses`;
+      body = { model: pick(['gpt-4o', 'gpt-4o-mini']), stream: rnd() < 0.3, input: pick(PROMPTS) };
+    } else if (kind < 0.34) {
       url = `${aiGateway}/v1/messages`;
       body = { model: 'claude-3-5-sonnet', max_tokens: 16 + Math.floor(rnd() * 200), stream: rnd() < 0.5, messages: [{ role: 'user', content: pick(PROMPTS) }] };
     } else {
@@ -226,7 +253,10 @@ function startTraffic(aiGateway: string, mcpGateway: string, fallbackGateway: st
 
 // ---- the screenshot --------------------------------------------------------------------------------
 
-/** Saves the overview (since the traffic started) to `file`, and the log explorer with one record open beside it (`-logs.png`). */
+/**
+ * Saves the overview (since the traffic started) to `file`, the consumer and MCP views beside it
+ * (`-consumers.png`, `-mcp.png`), and the log explorer with one record open (`-logs.png`).
+ */
 async function screenshot(dashboardUrl: string, file: string, sinceMs: number): Promise<void> {
   const { chromium } = await import('playwright-core');
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -235,20 +265,26 @@ async function screenshot(dashboardUrl: string, file: string, sinceMs: number): 
     executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  const sibling = (suffix: string) => `${file.replace(/\.png$/, '')}-${suffix}.png`;
+  const range = `start=${new Date(sinceMs).toISOString()}&end=${new Date().toISOString()}&live=off`;
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1180 }, deviceScaleFactor: 1 });
-    await page.goto(`${dashboardUrl}#/?start=${new Date(sinceMs).toISOString()}&live=off`);
-    await page.locator('[data-testid=chart-latency] canvas').waitFor({ timeout: 15_000 });
-    await page.locator('[data-testid=top-model] tbody tr').first().waitFor({ timeout: 15_000 });
-    await page.waitForTimeout(500);
     mkdirSync(dirname(resolve(file)), { recursive: true });
-    await page.screenshot({ path: file, fullPage: true });
+    const shoot = async (hash: string, ready: string, path: string) => {
+      await page.goto(`${dashboardUrl}${hash}`);
+      await page.locator(ready).first().waitFor({ timeout: 15_000 });
+      await page.waitForTimeout(700);
+      await page.screenshot({ path, fullPage: true });
+    };
+    await shoot(`#/?${range}`, '[data-testid=top-model] tbody tr', file);
+    await shoot(`#/consumers?${range}`, '[data-testid=top-model] tbody tr', sibling('consumers'));
+    await shoot(`#/mcp?${range}`, '[data-testid=top-mcp_tool] tbody tr', sibling('mcp'));
     // The log explorer with the newest chat completion open (captured headers and bodies).
     await page.goto(`${dashboardUrl}#/logs?path=/v1/chat/completions&response_code=200`);
     await page.locator('[data-testid=log-row]').first().click({ timeout: 15_000 });
     await page.locator('[data-testid=detail]').waitFor({ timeout: 15_000 });
     await page.waitForTimeout(300);
-    await page.screenshot({ path: file.replace(/\.png$/, '') + '-logs.png' });
+    await page.screenshot({ path: sibling('logs') });
   } finally {
     await browser.close();
   }
@@ -380,7 +416,7 @@ async function main(): Promise<void> {
     setTimeout(async () => {
       try {
         await screenshot(dash, file, trafficStart - 5000);
-        info(`dashboard screenshots saved to ${file} and its -logs.png sibling`);
+        info(`dashboard screenshots saved to ${file} and its -consumers, -mcp and -logs siblings`);
       } catch (e) {
         console.error(`[demo] screenshot failed: ${(e as Error).message}`);
       }

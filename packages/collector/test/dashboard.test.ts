@@ -3,18 +3,12 @@
 // link, pagination, URL state and the QUERY_TOKEN prompt.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page, type Locator } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { AccessLogRecord } from '@db-log-pusher/schema';
-import { startCollector, type RunningCollector } from '../src/index.js';
-import { dashboardDir } from '../src/routes/dashboard.js';
 import { sampleRecords } from '../src/stats/index.js';
-import { getJson, post, removeDir, tempDir, testConfig, waitFor } from './helpers.js';
+import { waitFor } from './helpers.js';
+import { en, expectText, newPage, rowByHeader, SKIP, startDashboard, type DashboardFixture } from './browser.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// Without Chromium the browser tests are skipped with the reason, except in CI (.ci/run installs it).
-if (!existsSync(CHROMIUM) && process.env.CI) throw new Error(`${CHROMIUM} is missing in CI: .ci/run must install chromium`);
-const SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium): browser tests skipped`;
 const TOKEN = 'dash-token';
 const START = Date.UTC(2026, 0, 10, 8, 0, 0);
 const END = START + 3600_000;
@@ -25,7 +19,7 @@ const SPECIAL: AccessLogRecord[] = [
   {
     start_time: new Date(START + 1_800_000).toISOString(), trace_id: TRACE, authority: 'llm.example.com', method: 'POST',
     path: '/v1/chat/completions', response_code: 200, duration: 1234, model: 'gpt-4o', consumer: 'acme', route: 'ai-route',
-    input_tokens: 11, output_tokens: 22, total_tokens: 33, bytes_received: 100, bytes_sent: 200, downstream_remote_address: '10.9.9.9:5000',
+    input_tokens: 11, output_tokens: 22, total_tokens: 33, bytes_received: 100, bytes_sent: 200, downstream_remote_address: '10.9.9.9:5000', instance_id: 'gw-7',
     ai_log: { model: 'gpt-4o', input_token: 11, output_token: 22, fallback_from: 'primary-route' },
     req_headers: { 'content-type': 'application/json', 'x-mse-consumer': 'acme' },
     resp_headers: { 'content-type': 'application/json', 'x-envoy-upstream-service-time': '1200' },
@@ -35,52 +29,18 @@ const SPECIAL: AccessLogRecord[] = [
   {
     start_time: new Date(START + 1_800_500).toISOString(), trace_id: TRACE, authority: 'mcp.example.com', method: 'POST',
     path: '/mcp', response_code: 502, duration: 40, mcp_server: 'tools', mcp_tool: 'search', consumer: 'acme', route: 'mcp-route',
-    downstream_remote_address: '10.9.9.9:5001',
+    downstream_remote_address: '10.9.9.9:5001', instance_id: 'gw-7',
   },
 ];
 const RECORDS = [...sampleRecords({ count: 57, seed: 3, startMs: START + 1000, spanMs: 3500_000 }), ...SPECIAL];
 
-let collector: RunningCollector;
-let browser: Browser;
-let dir: string;
+let fx: DashboardFixture;
 
 before(async () => {
-  if (SKIP) return;
-  assert.ok(existsSync(`${dashboardDir()}/index.html`), `the dashboard is not built in ${dashboardDir()}: run \`npm run build\` first`);
-  dir = tempDir();
-  collector = await startCollector(testConfig(dir, { QUERY_TOKEN: TOKEN }));
-  const r = await post(`${collector.url}/ingest`, JSON.stringify(RECORDS));
-  assert.equal(r.status, 200, JSON.stringify(r.json));
-  await waitFor('records stored', async () => (await getJson(`${collector.url}/query?page_size=1`, { authorization: `Bearer ${TOKEN}` })).json.total === RECORDS.length);
-  // playwright gives every launch a fresh, empty profile directory of its own.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  if (!SKIP) fx = await startDashboard(RECORDS, { QUERY_TOKEN: TOKEN });
 });
+after(async () => fx?.close());
 
-after(async () => {
-  await browser?.close();
-  await collector?.close();
-  if (dir) removeDir(dir);
-});
-
-/** Waits until the locator's text equals `want` (or matches it), then asserts it for a clear message. */
-async function expectText(loc: Locator, want: string | RegExp, what: string): Promise<void> {
-  let last = '';
-  try {
-    await waitFor(what, async () => {
-      last = ((await loc.first().textContent({ timeout: 1000 })) ?? '').trim();
-      return typeof want === 'string' ? last === want : want.test(last);
-    }, 10_000, 100);
-  } catch {
-    /* reported below with the last text seen */
-  }
-  if (typeof want === 'string') assert.equal(last, want, what);
-  else assert.match(last, want, what);
-}
-
-const en = (n: number) => n.toLocaleString('en-US');
 
 function clientOf(r: AccessLogRecord): string | null {
   const xff = r.x_forwarded_for?.trim();
@@ -89,7 +49,7 @@ function clientOf(r: AccessLogRecord): string | null {
 }
 
 async function openWithToken(page: Page, hash: string): Promise<void> {
-  await page.goto(`${collector.url}/${hash}`);
+  await page.goto(`${fx.collector.url}/${hash}`);
   const prompt = page.locator('[data-testid=token-prompt]');
   await prompt.waitFor({ timeout: 10_000 });
   await prompt.locator('input[name=token]').fill(TOKEN);
@@ -100,11 +60,11 @@ async function openWithToken(page: Page, hash: string): Promise<void> {
 const RANGE = `start=${new Date(START).toISOString()}&end=${new Date(END).toISOString()}&live=off`;
 
 test('overview: asks for the token once, then shows the KPIs and top lists of the data', { skip: SKIP }, async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const page = await ctx.newPage();
+  const page = await newPage(fx.browser);
+  const ctx = page.context();
   try {
     // A wrong token is refused and asked for again.
-    await page.goto(`${collector.url}/#/?${RANGE}`);
+    await page.goto(`${fx.collector.url}/#/?${RANGE}`);
     const prompt = page.locator('[data-testid=token-prompt]');
     await prompt.waitFor({ timeout: 10_000 });
     await prompt.locator('input[name=token]').fill('wrong');
@@ -149,8 +109,8 @@ test('overview: asks for the token once, then shows the KPIs and top lists of th
 });
 
 test('log explorer: rows, pagination, record detail and the trace link', { skip: SKIP }, async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const page = await ctx.newPage();
+  const page = await newPage(fx.browser);
+  const ctx = page.context();
   try {
     const range = `start_time=${new Date(START).toISOString()}&end=${new Date(END).toISOString()}`;
     await openWithToken(page, `#/logs?${range}&page_size=10`);
@@ -159,11 +119,11 @@ test('log explorer: rows, pagination, record detail and the trace link', { skip:
     await expectText(page.locator('[data-testid=pager] span'), `page 1 of ${Math.ceil(RECORDS.length / 10)}`, 'pager');
     const rows = page.locator('[data-testid=log-row]');
     await waitFor('10 rows', async () => (await rows.count()) === 10, 10_000);
-    const cells = async (i: number) => (await rows.nth(i).locator('td').allTextContents()).map((s) => s.trim());
+    const cells = (i: number) => rowByHeader(page.locator('[data-testid=logs-table]'), rows.nth(i));
     const first = await cells(0);
-    assert.equal(first[0], newest[0].start_time!.replace('T', ' ').replace('Z', ''));
-    assert.equal(first[4], String(newest[0].response_code));
-    assert.equal(first[5], newest[0].model ?? '');
+    assert.equal(first['time (UTC)'], newest[0].start_time!.replace('T', ' ').replace('Z', ''));
+    assert.equal(first.status, String(newest[0].response_code));
+    assert.equal(first.model, newest[0].model ?? '');
 
     await page.locator('[data-testid=pager] button', { hasText: 'next' }).click();
     await expectText(page.locator('[data-testid=pager] span'), `page 2 of ${Math.ceil(RECORDS.length / 10)}`, 'pager page 2');
@@ -171,12 +131,16 @@ test('log explorer: rows, pagination, record detail and the trace link', { skip:
     assert.match(page.url(), /page=2/);
 
     // The trace link lists every record of the trace, oldest first.
-    await page.goto(`${collector.url}/#/logs?trace_id=${TRACE}&sort_order=asc`);
+    await page.goto(`${fx.collector.url}/#/logs?trace_id=${TRACE}&sort_order=asc`);
     await expectText(page.locator('[data-testid=logs-total]'), '2 records', 'records of the trace');
     const a = await cells(0);
-    assert.deepEqual([a[2], a[4], a[5], a[7]], ['llm.example.com', '200', 'gpt-4o', '33']);
+    assert.deepEqual([a.authority, a.status, a.model, a.tokens, a.route, a.instance], ['llm.example.com', '200', 'gpt-4o', '33', 'ai-route', 'gw-7']);
+    // An MCP call shows its server, tool, route and the gateway instance that saw it.
     const b = await cells(1);
-    assert.deepEqual([b[2], b[4]], ['mcp.example.com', '502']);
+    assert.deepEqual(
+      [b.authority, b.status, b['MCP server'], b['MCP tool'], b.route, b.instance, b.consumer],
+      ['mcp.example.com', '502', 'tools', 'search', 'mcp-route', 'gw-7', 'acme'],
+    );
 
     // Detail of one record: ai_log, headers and bodies pretty-printed.
     await rows.first().click();
@@ -193,7 +157,7 @@ test('log explorer: rows, pagination, record detail and the trace link', { skip:
     assert.match(page.url(), /detail=/);
 
     // From the detail, the trace link of a record found by other filters.
-    await page.goto(`${collector.url}/#/logs?${range}&consumer=acme&route=ai-route`);
+    await page.goto(`${fx.collector.url}/#/logs?${range}&consumer=acme&route=ai-route`);
     await expectText(page.locator('[data-testid=logs-total]'), '1 record', 'filtered to the one record');
     await rows.first().click();
     await page.locator('[data-testid=trace-link]').click();

@@ -1,22 +1,36 @@
 import { useState } from 'preact/hooks';
-import { getToken, setToken } from './api.js';
-import { LogExplorer } from './logs.js';
-import { Overview } from './overview.js';
-import { TokenPrompt } from './token.js';
-import { AuthContext } from './use-api.js';
-import { hrefFor, useRoute } from './url-state.js';
+import { getToken, setToken } from './lib/api.js';
+import { rangeParams } from './lib/range.js';
+import { AuthContext } from './lib/use-api.js';
+import { hrefFor, useRoute, VIEWS, type View } from './lib/url-state.js';
+import { TokenPrompt } from './components/token.js';
+import { Consumers } from './views/consumers.js';
+import { LogExplorer } from './views/logs.js';
+import { Mcp } from './views/mcp.js';
+import { Overview } from './views/overview.js';
+
+const RENDER: Record<View, (p: { params: Record<string, string>; reload: number }) => preact.JSX.Element> = {
+  overview: Overview,
+  consumers: Consumers,
+  mcp: Mcp,
+  logs: LogExplorer,
+};
 
 export function App() {
   const route = useRoute();
   const [authMessage, setAuthMessage] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
+  const ViewComponent = RENDER[route.view];
+  // The range travels between the views that chart one (the log explorer has its own bounds).
+  const carried = route.view === 'logs' ? {} : rangeParams(route.params);
   return (
     <AuthContext.Provider value={(m) => setAuthMessage(m)}>
       <header class="top-bar">
         <span class="brand">db-log-pusher</span>
         <nav>
-          <a href={hrefFor('overview', {})} class={route.view === 'overview' ? 'active' : ''}>Overview</a>
-          <a href={hrefFor('logs', {})} class={route.view === 'logs' ? 'active' : ''}>Logs</a>
+          {VIEWS.map((v) => (
+            <a href={hrefFor(v.id, v.id === 'logs' ? {} : carried)} class={route.view === v.id ? 'active' : ''} data-testid={`nav-${v.id}`}>{v.label}</a>
+          ))}
         </nav>
         <span class="spacer" />
         {getToken() && (
@@ -26,7 +40,7 @@ export function App() {
         )}
       </header>
       <main>
-        {route.view === 'logs' ? <LogExplorer params={route.params} reload={reload} /> : <Overview params={route.params} reload={reload} />}
+        <ViewComponent params={route.params} reload={reload} />
       </main>
       {authMessage && (
         <TokenPrompt

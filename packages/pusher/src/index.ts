@@ -1,35 +1,25 @@
 // Node-side helpers for the db-log-pusher plugin: where the built .wasm lives, and its
-// configuration type as the WasmPlugin's defaultConfig carries it.
+// configuration types as the WasmPlugin's defaultConfig carries them (generated from options.ts).
 import { fileURLToPath } from 'node:url';
+import type { PusherOptions } from './options.generated.js';
+
+export type { PusherOptions } from './options.generated.js';
+export { OPTIONS, CLUSTER_NAME_TEMPLATE, collectorClusterName, type OptionSpec } from './options.js';
 
 /** Absolute path of the release build, produced by `npm run build -w packages/pusher`. */
 export const PUSHER_WASM_PATH: string = fileURLToPath(new URL('../build/db-log-pusher.wasm', import.meta.url));
 
-/** The plugin configuration (see README: Configuration). */
-export interface PusherConfig {
-  collector_service_name: string;
-  collector_port: number;
-  collector_path?: string;
-  collector_cluster_name?: string;
-  collector_authority?: string;
-  batch_size?: number;
-  flush_interval_ms?: number;
-  timeout_ms?: number;
-  max_retries?: number;
-  retry_backoff_ms?: number;
-  max_pending_records?: number;
-  max_pending_bytes?: number;
-  max_in_flight?: number;
-  sample_rate?: number;
-  min_response_code?: number;
-  skip_paths?: string[];
-  capture_headers?: boolean;
-  redact_headers?: string[];
-  capture_body?: boolean;
-  max_body_bytes?: number;
+/** The match keys of a Higress rule (`matchRules` become `_rules_`; see README: Per-route rules). */
+export interface PusherRuleMatch {
+  _match_route_?: string[];
+  _match_domain_?: string[];
+  _match_service_?: string[];
+  _match_route_prefix_?: string[];
+  _match_consumer_?: string[];
 }
 
-/** The Envoy cluster name the plugin calls, as Higress names a service's cluster. */
-export function collectorClusterName(config: Pick<PusherConfig, 'collector_service_name' | 'collector_port' | 'collector_cluster_name'>): string {
-  return config.collector_cluster_name ?? `outbound|${config.collector_port}||${config.collector_service_name}`;
-}
+/** One rule: its match keys and the options that differ from the defaults. */
+export type PusherRule = PusherRuleMatch & Partial<PusherOptions>;
+
+/** The configuration: the defaults with optional rules, or (defaultConfigDisable) rules alone. */
+export type PusherConfig = (PusherOptions & { _rules_?: PusherRule[] }) | { _rules_: PusherRule[] };

@@ -1,9 +1,10 @@
 // Shared set-up for the plugin's tests: the real .wasm in the real host.
 import { fileURLToPath } from 'node:url';
 import { WasmHost, type HttpCallRecord, type HttpCallReply, type PluginVm, type HostOptions } from '@db-log-pusher/wasm-host';
-import { PUSHER_WASM_PATH, type PusherConfig } from '../src/index.js';
+import { PUSHER_WASM_PATH } from '../src/index.js';
 
 export const AI_LOG_WRITER_WASM = fileURLToPath(new URL('../build/fixtures/ai-log-writer.wasm', import.meta.url));
+export const REWRITER_WASM = fileURLToPath(new URL('../build/fixtures/rewriter.wasm', import.meta.url));
 export const NOOP_WASM = fileURLToPath(new URL('../build/fixtures/noop.wasm', import.meta.url));
 
 export const COLLECTOR_FQDN = 'log-collector.higress-system.svc.cluster.local';
@@ -27,7 +28,14 @@ export function parseBody(body: string): Record<string, unknown>[] {
   return t.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
-export async function harness(config: Partial<PusherConfig> = {}, opts: Partial<HostOptions> & { before?: { wasm: string; configuration: object }[] } = {}): Promise<Harness> {
+export interface HarnessOptions extends Partial<HostOptions> {
+  before?: { wasm: string; configuration: object }[];
+  after?: { wasm: string; configuration: object }[];
+  /** Use the configuration as given, without the collector defaults merged in. */
+  exact?: boolean;
+}
+
+export async function harness(config: Record<string, unknown> = {}, opts: HarnessOptions = {}): Promise<Harness> {
   let handler: Handler = () => ({ status: 200, body: '{"status":"success"}' });
   const host = new WasmHost({
     clock: 'manual',
@@ -40,8 +48,9 @@ export async function harness(config: Partial<PusherConfig> = {}, opts: Partial<
   for (const b of opts.before ?? []) await host.loadPlugin(b);
   const vm = await host.loadPlugin({
     wasm: PUSHER_WASM_PATH,
-    configuration: { collector_service_name: COLLECTOR_FQDN, collector_port: 80, collector_path: '/ingest', batch_size: 1, ...config },
+    configuration: opts.exact ? config : { collector_service_name: COLLECTOR_FQDN, collector_port: 80, collector_path: '/ingest', batch_size: 1, ...config },
   });
+  for (const a of opts.after ?? []) await host.loadPlugin(a);
   return {
     host,
     vm,

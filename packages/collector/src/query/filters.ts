@@ -18,6 +18,8 @@ export interface LogFilters extends Partial<Record<ExactName, string>> {
   path?: string;
   response_code?: number;
   bizType?: BizType;
+  /** The row id `/query` answers with, so a link to one record can fetch it wherever it is. */
+  id?: number;
 }
 
 /** Longest value accepted for any filter (the widest indexed column is VARCHAR(255); path is TEXT). */
@@ -76,6 +78,8 @@ export function parseLogFilters(query: unknown): LogFilters {
   const codeName = one(q, 'response_code') !== undefined ? 'response_code' : 'status';
   const code = one(q, codeName);
   if (code !== undefined) f.response_code = parseIntParam(codeName, code, 0, 999);
+  const id = one(q, 'id');
+  if (id !== undefined) f.id = parseIntParam('id', id, 1, Number.MAX_SAFE_INTEGER);
   const biz = one(q, 'bizType') ?? one(q, 'biz_type');
   if (biz !== undefined) {
     const b = biz.toUpperCase();
@@ -133,6 +137,10 @@ export function filtersToSql(f: LogFilters, dialect: Dialect): { where: string; 
   if (f.response_code !== undefined) {
     parts.push('response_code = ?');
     params.push(f.response_code);
+  }
+  if (f.id !== undefined) {
+    parts.push('id = ?');
+    params.push(f.id);
   }
   if (f.bizType === 'MODEL_API') parts.push("(model IS NOT NULL AND model <> '')");
   if (f.bizType === 'MCP_SERVER') parts.push("(mcp_server IS NOT NULL AND mcp_server <> '')");

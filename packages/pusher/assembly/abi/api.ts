@@ -1,5 +1,6 @@
 // The small public API over the raw ABI: logging, time, ticks, buffers, header maps,
 // properties, outgoing http calls and metrics. Plugin code uses only this and context.ts.
+import { decodeUtf8 } from "./utf8";
 import * as host from "./imports";
 import { Status, LogLevel, MetricType } from "./types";
 import { returnDataPtr, returnSizePtr, returnedPtr, returnedSize, takeReturnedBuffer, dropReturnedBuffer } from "./memory";
@@ -77,7 +78,7 @@ function takeReturnedString(emptyIsNull: bool): string | null {
   const ptr = returnedPtr();
   const size = returnedSize();
   if (ptr == 0) return emptyIsNull ? null : "";
-  const s = size > 0 ? String.UTF8.decodeUnsafe(ptr, <usize>size) : "";
+  const s = size > 0 ? decodeUtf8(ptr, <usize>size) : "";
   heap.free(ptr);
   if (emptyIsNull && size == 0) return null;
   return s;
@@ -119,7 +120,7 @@ export function getHeaderValues(mapType: u32, keys: StaticArray<ArrayBuffer>): S
       for (let j = 0; j < n; j++) {
         const k = unchecked(keys[j]);
         if (<usize>k.byteLength == kLen && unchecked(out[j]) === null && memory.compare(changetype<usize>(k), data, kLen) == 0) {
-          unchecked(out[j] = String.UTF8.decodeUnsafe(vPtr, vLen));
+          unchecked(out[j] = decodeUtf8(vPtr, vLen));
           left--;
           break;
         }
@@ -221,6 +222,11 @@ export function httpCall(cluster: string, headers: HeaderPair[], body: ArrayBuff
     timeoutMs, SCRATCH,
   );
   return new HttpCallResult(st, load<u32>(SCRATCH));
+}
+
+/** Tells the host that a root context which answered proxy_on_done with false is done. */
+export function done(): bool {
+  return host.proxy_done() == Status.Ok;
 }
 
 export function setEffectiveContext(contextId: u32): bool {

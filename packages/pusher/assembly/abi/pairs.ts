@@ -1,6 +1,7 @@
 // Serialization of header maps as the ABI exchanges them:
 // u32 count, then per pair u32 key length and u32 value length, then per pair the key bytes,
 // a NUL, the value bytes and a NUL.
+import { decodeUtf8 } from "./utf8";
 
 export class HeaderPair {
   constructor(public key: string, public value: string) {}
@@ -19,9 +20,9 @@ export function decodePairs(buf: ArrayBuffer): HeaderPair[] {
     const kLen = <usize>load<u32>(base + 4 + <usize>i * 8);
     const vLen = <usize>load<u32>(base + 8 + <usize>i * 8);
     if (data + kLen + 1 + vLen + 1 > end) break;
-    const key = String.UTF8.decodeUnsafe(data, kLen);
+    const key = decodeUtf8(data, kLen);
     data += kLen + 1;
-    const value = String.UTF8.decodeUnsafe(data, vLen);
+    const value = decodeUtf8(data, vLen);
     data += vLen + 1;
     out.push(new HeaderPair(key, value));
   }

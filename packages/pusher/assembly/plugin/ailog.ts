@@ -1,6 +1,7 @@
 // ai-statistics leaves its `ai_log` in filter state (Envoy key `wasm.ai_log`, read back through
 // the property path `ai_log`). It is a JSON object, sometimes double-encoded as a JSON string
 // or with escaped quotes; this unwraps it and picks the values the record promotes.
+import { decodeUtf8Buffer } from "../abi/utf8";
 import { getPropertyAt, propertyPath } from "../abi/api";
 import { JsonValue, JsonKind, parseJson } from "./json";
 
@@ -63,5 +64,5 @@ export function parseAiLog(raw: string): AiLog | null {
 export function readAiLog(): AiLog | null {
   const b = getPropertyAt(P_AI_LOG);
   if (b === null || b.byteLength == 0 || b.byteLength > MAX_AI_LOG_BYTES) return null;
-  return parseAiLog(String.UTF8.decode(b));
+  return parseAiLog(decodeUtf8Buffer(b));
 }

@@ -1,7 +1,10 @@
-// One observed HTTP stream: scans bodies as they pass (never holding them, except the opt-in
-// capture up to max_body_bytes), builds the record at on_log, when the stream is complete, and
-// hands it to the root context's sender. Always returns Continue: the request is never held.
-import { HttpContext } from "../abi/context";
+// One observed HTTP stream. At request headers it picks its configuration (Higress rule, else
+// the default; none: not recorded) and keeps `path` and `authority` as the client sent them
+// (ai-proxy and route rewrites change them later in the chain). It scans bodies as they pass
+// (never holding them, except the opt-in capture up to max_body_bytes), builds the record at
+// on_log, when the stream is complete (ai_log, consumer and the response are known), and hands
+// it to its collector's sender. Always returns Continue: the request is never held.
+import { HttpContext, RootContext } from "../abi/context";
 import { Action, BufferType, MapType } from "../abi/types";
 import {
   HeaderPair, getHeaderKey, getHeaderPairs, getHeaderValues, getPropertyIntAt, getPropertyStringAt, headerKey,
@@ -9,6 +12,9 @@ import {
 } from "../abi/api";
 import * as F from "./fields.generated";
 import { PluginConfig } from "./config";
+import { Pipeline, Target } from "./pipeline";
+import { MatchInput } from "./rules";
+import { CLUSTER_NAME, ROUTE_NAME } from "./xds";
 import { LogRecord } from "./record";
 import { ByteWriter } from "./writer";
 import { JsonScanner, SseScanner, RequestScan, ResponseScan } from "./scan";
@@ -16,7 +22,6 @@ import { readAiLog } from "./ailog";
 import {
   apiFromRoute, formatRfc3339Millis, modelFromGeminiPath, pathOnly, pathUnder, random01, responseFlagsToString, serviceFromCluster,
 } from "./util";
-import { PusherRoot } from "./root";
 
 const CHUNK: u32 = 65536;
 
@@ -35,34 +40,44 @@ const H_UPSTREAM_SERVICE_TIME = headerKey("x-envoy-upstream-service-time");
 const H_CONSUMER = headerKey("x-mse-consumer");
 const H_MCP_SERVER = headerKey("x-envoy-mcp-server-name");
 const H_MCP_TOOL = headerKey("x-envoy-mcp-tool-name");
-// The request headers a record takes, read in one go at on_log (indexes below).
+// The request headers read in one go at request headers, before later filters rewrite them.
+const START_HEADERS: StaticArray<ArrayBuffer> = [H_PATH, H_AUTHORITY, H_HOST, H_CONTENT_TYPE];
+const S_PATH = 0, S_AUTHORITY = 1, S_HOST = 2, S_CONTENT_TYPE = 3;
+// The request headers read in one go at on_log (indexes below).
 const LOG_HEADERS: StaticArray<ArrayBuffer> = [
-  H_TRACE_ID, H_AUTHORITY, H_HOST, H_METHOD, H_PATH, H_REQUEST_ID, H_USER_AGENT, H_FORWARDED_FOR,
-  H_CONSUMER, H_MCP_SERVER, H_MCP_TOOL,
+  H_TRACE_ID, H_METHOD, H_REQUEST_ID, H_USER_AGENT, H_FORWARDED_FOR, H_CONSUMER, H_MCP_SERVER, H_MCP_TOOL,
 ];
-const L_TRACE_ID = 0, L_AUTHORITY = 1, L_HOST = 2, L_METHOD = 3, L_PATH = 4, L_REQUEST_ID = 5,
-  L_USER_AGENT = 6, L_FORWARDED_FOR = 7, L_CONSUMER = 8, L_MCP_SERVER = 9, L_MCP_TOOL = 10;
+const L_TRACE_ID = 0, L_METHOD = 1, L_REQUEST_ID = 2, L_USER_AGENT = 3, L_FORWARDED_FOR = 4,
+  L_CONSUMER = 5, L_MCP_SERVER = 6, L_MCP_TOOL = 7;
 const P_RESPONSE_CODE = propertyPath(["response", "code"]);
 const P_RESPONSE_FLAGS = propertyPath(["response", "flags"]);
 const P_RESPONSE_CODE_DETAILS = propertyPath(["response", "code_details"]);
 const P_REQUEST_PROTOCOL = propertyPath(["request", "protocol"]);
 const P_REQUEST_TOTAL_SIZE = propertyPath(["request", "total_size"]);
 const P_RESPONSE_TOTAL_SIZE = propertyPath(["response", "total_size"]);
-const P_CLUSTER_NAME = propertyPath(["cluster_name"]);
 const P_UPSTREAM_ADDRESS = propertyPath(["upstream", "address"]);
 const P_UPSTREAM_FAILURE_REASON = propertyPath(["upstream", "transport_failure_reason"]);
 const P_UPSTREAM_LOCAL_ADDRESS = propertyPath(["upstream", "local_address"]);
 const P_DESTINATION_ADDRESS = propertyPath(["destination", "address"]);
 const P_SOURCE_ADDRESS = propertyPath(["source", "address"]);
-const P_ROUTE_NAME = propertyPath(["route_name"]);
 const P_REQUESTED_SERVER_NAME = propertyPath(["connection", "requested_server_name"]);
 const P_MCP_SERVER_NAME = propertyPath(["mcp_server_name"]);
 const P_MCP_TOOL_NAME = propertyPath(["mcp_tool_name"]);
 
+// Placeholder configuration of a stream not (yet) recorded.
+const UNSET = new PluginConfig();
+
 export class PusherHttp extends HttpContext {
   private startMs: i64;
-  private active: bool = true;
-  private cfg: PluginConfig;
+  private active: bool = false;
+  /** Whether the configuration was chosen (at request headers, else at on_log). */
+  private chosen: bool = false;
+  private target: Target | null = null;
+  private cfg: PluginConfig = UNSET; // the target's, once chosen
+  private path: string | null = null;
+  /** What the request was matched on, kept when a consumer rule must be settled at on_log. */
+  private matchInput: MatchInput | null = null;
+  private authority: string | null = null;
   private reqScan: RequestScan | null = null;
   private reqJson: JsonScanner | null = null;
   private respScan: ResponseScan | null = null;
@@ -73,25 +88,45 @@ export class PusherHttp extends HttpContext {
   private reqBytes: i64 = 0;
   private respBytes: i64 = 0;
 
-  constructor(contextId: u32, public pusher: PusherRoot) {
-    super(contextId, pusher);
+  constructor(contextId: u32, root: RootContext, public pipeline: Pipeline) {
+    super(contextId, root);
     this.startMs = nowMillis();
-    this.cfg = pusher.config!;
   }
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): u32 {
-    if (this.cfg.rules.length > 0) this.cfg = this.ruleConfig(this.cfg);
-    const c = this.cfg;
-    if (c.sampleRate < 1.0 && random01() >= c.sampleRate) { this.active = false; return Action.Continue; }
-    if (c.skipPaths.length > 0) {
-      const p = getHeaderKey(MapType.HttpRequestHeaders, H_PATH);
-      const path = p === null ? "" : pathOnly(p);
-      for (let i = 0; i < c.skipPaths.length; i++) {
-        if (pathUnder(path, c.skipPaths[i])) { this.active = false; return Action.Continue; }
-      }
+    this.choose(endOfStream);
+    return Action.Continue;
+  }
+
+  /**
+   * Picks the configuration and keeps path and authority. Envoy runs on_log even for a stream
+   * whose request headers never reached this plugin (a local reply earlier in the chain): then
+   * this runs at on_log, with nothing to scan.
+   */
+  private choose(endOfStream: bool): void {
+    this.chosen = true;
+    const hs = getHeaderValues(MapType.HttpRequestHeaders, START_HEADERS);
+    this.path = hs[S_PATH];
+    let authority = hs[S_AUTHORITY];
+    if (authority === null) authority = hs[S_HOST];
+    this.authority = authority;
+    const p = this.pipeline;
+    let t = p.global;
+    if (p.rules.length > 0) {
+      const route = ROUTE_NAME.get();
+      const cluster = CLUSTER_NAME.get();
+      const m = new MatchInput(authority === null ? "" : authority, route === null ? "" : route, cluster === null ? "" : cluster);
+      // Auth plugins later in the chain set x-mse-consumer: consumer rules are settled at on_log.
+      if (p.needsConsumer) this.matchInput = m;
+      t = p.match(m);
     }
+    if (t === null || !this.admits(t.config)) return;
+    const c = t.config;
+    this.target = t;
+    this.cfg = c;
+    this.active = true;
     if (!endOfStream) {
-      const ct = getHeaderKey(MapType.HttpRequestHeaders, H_CONTENT_TYPE);
+      const ct = hs[S_CONTENT_TYPE];
       if (ct === null || ct.toLowerCase().includes("json")) {
         const s = new RequestScan();
         this.reqScan = s;
@@ -99,20 +134,18 @@ export class PusherHttp extends HttpContext {
       }
       if (c.captureBody && c.maxBodyBytes > 0) this.reqBody = new ByteWriter(1024);
     }
-    return Action.Continue;
   }
 
-  /** The configuration of the first Higress rule matching this request's route, domain or service. */
-  private ruleConfig(base: PluginConfig): PluginConfig {
-    const route = getPropertyStringAt(P_ROUTE_NAME);
-    const authority = getHeaderKey(MapType.HttpRequestHeaders, H_AUTHORITY);
-    const cluster = getPropertyStringAt(P_CLUSTER_NAME);
-    const service = cluster === null ? "" : serviceFromCluster(cluster);
-    for (let i = 0; i < base.rules.length; i++) {
-      const r = base.rules[i];
-      if (r.matches(route === null ? "" : route, authority === null ? "" : authority, service)) return r.config;
+  /** Whether a configuration records this request: sampling, then skip_paths. */
+  private admits(c: PluginConfig): bool {
+    if (c.sampleRate < 1.0 && random01() >= c.sampleRate) return false;
+    if (c.skipPaths.length > 0) {
+      const path = this.path === null ? "" : pathOnly(this.path!);
+      for (let i = 0; i < c.skipPaths.length; i++) {
+        if (pathUnder(path, c.skipPaths[i])) return false;
+      }
     }
-    return base;
+    return true;
   }
 
   onRequestBody(bodySize: u32, endOfStream: bool): u32 {
@@ -169,7 +202,24 @@ export class PusherHttp extends HttpContext {
   }
 
   onLog(): void {
+    if (!this.chosen) this.choose(true);
     if (!this.active) return;
+    const req = MapType.HttpRequestHeaders;
+    const hs = getHeaderValues(req, LOG_HEADERS);
+    if (this.matchInput !== null) {
+      // The consumer is known now: the rule that applies may be another one, or none.
+      const m = this.matchInput!;
+      const consumer = hs[L_CONSUMER];
+      m.consumer = consumer === null ? "" : consumer;
+      m.consumerKnown = true;
+      const t = this.pipeline.match(m);
+      if (t === null) return;
+      if (t !== this.target) {
+        if (!this.admits(t.config)) return;
+        this.target = t;
+        this.cfg = t.config;
+      }
+    }
     const c = this.cfg;
     let code = getPropertyIntAt(P_RESPONSE_CODE, -1);
     if (code < 0) {
@@ -179,15 +229,11 @@ export class PusherHttp extends HttpContext {
     if (code < <i64>c.minResponseCode) return;
 
     const rec = new LogRecord();
-    const req = MapType.HttpRequestHeaders;
-    const hs = getHeaderValues(req, LOG_HEADERS);
     rec.str(F.F_START_TIME, formatRfc3339Millis(this.startMs));
     rec.str(F.F_TRACE_ID, hs[L_TRACE_ID]);
-    let authority = hs[L_AUTHORITY];
-    if (authority === null) authority = hs[L_HOST];
-    rec.str(F.F_AUTHORITY, authority);
+    rec.str(F.F_AUTHORITY, this.authority);
     rec.str(F.F_METHOD, hs[L_METHOD]);
-    const path = hs[L_PATH];
+    const path = this.path;
     rec.str(F.F_PATH, path);
     rec.str(F.F_PROTOCOL, getPropertyStringAt(P_REQUEST_PROTOCOL));
     rec.str(F.F_REQUEST_ID, hs[L_REQUEST_ID]);
@@ -200,7 +246,7 @@ export class PusherHttp extends HttpContext {
     rec.int(F.F_BYTES_SENT, getPropertyIntAt(P_RESPONSE_TOTAL_SIZE, this.respBytes));
     const now = nowMillis();
     rec.int(F.F_DURATION, now > this.startMs ? now - this.startMs : 0);
-    const cluster = getPropertyStringAt(P_CLUSTER_NAME);
+    const cluster = CLUSTER_NAME.get();
     rec.str(F.F_UPSTREAM_CLUSTER, cluster);
     rec.str(F.F_UPSTREAM_HOST, getPropertyStringAt(P_UPSTREAM_ADDRESS));
     rec.str(F.F_UPSTREAM_SERVICE_TIME, getHeaderKey(MapType.HttpResponseHeaders, H_UPSTREAM_SERVICE_TIME));
@@ -209,11 +255,11 @@ export class PusherHttp extends HttpContext {
     // Envoy names the downstream connection's addresses destination.* (local) and source.* (remote).
     rec.str(F.F_DOWNSTREAM_LOCAL_ADDRESS, getPropertyStringAt(P_DESTINATION_ADDRESS));
     rec.str(F.F_DOWNSTREAM_REMOTE_ADDRESS, getPropertyStringAt(P_SOURCE_ADDRESS));
-    const route = getPropertyStringAt(P_ROUTE_NAME);
+    const route = ROUTE_NAME.get();
     rec.str(F.F_ROUTE_NAME, route);
     rec.str(F.F_ROUTE, route);
     rec.str(F.F_REQUESTED_SERVER_NAME, getPropertyStringAt(P_REQUESTED_SERVER_NAME));
-    rec.str(F.F_INSTANCE_ID, this.pusher.instanceId());
+    rec.str(F.F_INSTANCE_ID, this.pipeline.instance.id());
     rec.str(F.F_CONSUMER, hs[L_CONSUMER]);
     if (cluster !== null) rec.str(F.F_SERVICE, serviceFromCluster(cluster));
 
@@ -268,8 +314,7 @@ export class PusherHttp extends HttpContext {
 
     const w = new ByteWriter(2048);
     rec.write(w);
-    const sender = this.pusher.sender;
-    if (sender !== null) sender.enqueue(w.toBuffer(), this.contextId);
+    this.target!.sender.enqueue(w.toBuffer(), this.contextId);
   }
 
   /** A JSON object of the headers, secrets redacted, repeated names joined with ",". */

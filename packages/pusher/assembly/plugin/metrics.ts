@@ -1,6 +1,9 @@
-// Counters exported through proxy-wasm metrics; Envoy shows them in its stats
-// (with the `wasmcustom.` prefix). Defined once per VM; the host dedups by name.
-import { defineCounter, defineGauge, incrementMetric, recordMetric } from "../abi/api";
+// Metrics exported through proxy-wasm; Envoy's /stats shows them as wasmcustom.db_log_pusher.*,
+// its Prometheus endpoint as wasmcustom_db_log_pusher_* (Higress: db_log_pusher_*). Defined
+// once per VM; Envoy keeps one value per name for all VMs (one per worker thread), so the
+// records_queued gauge moves by deltas: each sender adds what it took and subtracts what it let
+// go, and the gauge is the sum over every VM and collector.
+import { defineCounter, defineGauge, incrementMetric } from "../abi/api";
 
 export class Metrics {
   sent: u32 = 0xffffffff;
@@ -9,11 +12,6 @@ export class Metrics {
   dropped: u32 = 0xffffffff;
   batches: u32 = 0xffffffff;
   queued: u32 = 0xffffffff;
-  // Local mirrors, so tests and logs can read the totals without the host.
-  sentTotal: i64 = 0;
-  failedTotal: i64 = 0;
-  retriedTotal: i64 = 0;
-  droppedTotal: i64 = 0;
 
   define(): void {
     if (this.sent != 0xffffffff) return;
@@ -25,16 +23,10 @@ export class Metrics {
     this.queued = defineGauge("db_log_pusher.records_queued");
   }
 
-  addSent(n: i32): void { this.sentTotal += n; incrementMetric(this.sent, n); incrementMetric(this.batches, 1); }
-  addFailed(n: i32): void { this.failedTotal += n; incrementMetric(this.failed, n); }
-  addRetried(n: i32): void { this.retriedTotal += n; incrementMetric(this.retried, n); }
-  addDropped(n: i32): void { this.droppedTotal += n; incrementMetric(this.dropped, n); }
-  private lastQueued: i32 = -1;
-
-  /** Sets the queued gauge; a value the gauge already holds costs no host call. */
-  setQueued(n: i32): void {
-    if (this.queued == 0xffffffff || n == this.lastQueued) return;
-    this.lastQueued = n;
-    recordMetric(this.queued, <u64>n);
-  }
+  addSent(n: i32): void { incrementMetric(this.sent, n); incrementMetric(this.batches, 1); }
+  addFailed(n: i32): void { incrementMetric(this.failed, n); }
+  addRetried(n: i32): void { incrementMetric(this.retried, n); }
+  addDropped(n: i32): void { incrementMetric(this.dropped, n); }
+  /** Moves the queued gauge by `delta` records (negative: fewer held). */
+  addQueued(delta: i32): void { incrementMetric(this.queued, delta); }
 }

@@ -7,6 +7,7 @@
 // keys are kept as small ids (only the few names the sinks ask about are told apart), strings
 // are copied only when a sink wants their value (decided when the string opens), and numbers
 // are handed over as bytes.
+import { decodeUtf8 } from "../abi/utf8";
 
 const MAX_DEPTH: i32 = 16;
 const MAX_STRING: i32 = 256;
@@ -369,7 +370,7 @@ export class ResponseScan extends ScanSink {
 
   /** The model the response named, "" when none. */
   get model(): string {
-    return String.UTF8.decodeUnsafe(changetype<usize>(this.modelBuf), <usize>this.modelLen);
+    return decodeUtf8(changetype<usize>(this.modelBuf), <usize>this.modelLen);
   }
 
   wantsString(sc: JsonScanner): bool {
@@ -420,7 +421,7 @@ export class RequestScan extends ScanSink {
   }
 
   onString(sc: JsonScanner, ptr: usize, len: i32): void {
-    const value = String.UTF8.decodeUnsafe(ptr, <usize>len);
+    const value = decodeUtf8(ptr, <usize>len);
     if (sc.depth == 1) {
       if (sc.key() == KEY_MODEL) this.model = value;
       else this.rpcMethod = value;

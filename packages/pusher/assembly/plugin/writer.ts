@@ -1,6 +1,7 @@
 // A growable UTF-8 byte buffer with JSON string escaping. Records are written straight to
 // bytes so a batch is a concatenation of ready-made lines. Hand-written because no maintained
 // AssemblyScript JSON library builds with asc 0.28.
+import { decodeUtf8 } from "../abi/utf8";
 
 const HEX = "0123456789abcdef";
 
@@ -41,7 +42,7 @@ export class ByteWriter {
 
   /** Writes a string as UTF-8 without escaping (for JSON text already known to be valid). */
   text(s: string): void {
-    const b = String.UTF8.encode(s);
+    const b = String.UTF8.encode(s, false, String.UTF8.ErrorMode.REPLACE);
     this.raw(changetype<usize>(b), b.byteLength);
   }
 
@@ -105,6 +106,6 @@ export class ByteWriter {
   }
 
   toString(): string {
-    return String.UTF8.decodeUnsafe(changetype<usize>(this.buf), <usize>this.len);
+    return decodeUtf8(changetype<usize>(this.buf), <usize>this.len);
   }
 }

@@ -43,3 +43,12 @@ export function resolveRange(params: Record<string, string>, now = Date.now()): 
   const interval = (INTERVALS.find(([, sec]) => span / sec <= 120) ?? INTERVALS[INTERVALS.length - 1])[0];
   return { start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString(), interval, label };
 }
+
+/** The URL parameters that hold the range; they travel along when switching views. */
+export const RANGE_PARAMS = ['range', 'start', 'end', 'live'] as const;
+
+export function rangeParams(params: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of RANGE_PARAMS) if (params[k]) out[k] = params[k];
+  return out;
+}

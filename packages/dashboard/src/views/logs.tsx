@@ -1,9 +1,10 @@
-import { getJson, type LogRecord, type QueryAnswer } from './api.js';
+import { getJson, type LogRecord, type QueryAnswer } from '../lib/api.js';
+import { FilterBar, LOG_FILTERS } from '../components/filters.js';
+import { fmtInt, fromLocalInput, toLocalInput } from '../lib/format.js';
+import { navigate } from '../lib/url-state.js';
+import { useApi } from '../lib/use-api.js';
 import { Detail } from './detail.js';
-import { FilterBar, LOG_FILTERS } from './filters.js';
-import { fmtInt, fmtMs, fmtTime, fromLocalInput, toLocalInput } from './format.js';
-import { hrefFor, navigate } from './url-state.js';
-import { useApi } from './use-api.js';
+import { LOG_COLUMNS } from './log-columns.js';
 
 interface Props {
   params: Record<string, string>;
@@ -17,7 +18,7 @@ const SORTABLE = ['start_time', 'duration', 'response_code', 'total_tokens', 'by
 function queryParams(params: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of LOG_FILTERS) if (params[f.name]) out[f.name] = params[f.name];
-  for (const k of ['start_time', 'end', 'page', 'page_size', 'sort_by', 'sort_order']) if (params[k]) out[k] = params[k];
+  for (const k of ['start_time', 'end', 'page', 'page_size', 'sort_by', 'sort_order', 'bizType']) if (params[k]) out[k] = params[k];
   return out;
 }
 
@@ -34,8 +35,8 @@ export function LogExplorer({ params, reload }: Props) {
   const total = res.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const logs = res.data?.logs ?? [];
-  const selectedIndex = params.detail ? logs.findIndex((r, i) => recordKey(r, i) === params.detail) : -1;
-  const selected = selectedIndex >= 0 ? logs[selectedIndex] : null;
+  const selected = useDetail(params.detail, logs, reload);
+  const columns = params.detail ? LOG_COLUMNS.filter((c) => !c.secondary) : LOG_COLUMNS;
   const sortBy = params.sort_by ?? 'start_time';
   const sortOrder = (params.sort_order ?? 'desc').toLowerCase();
 
@@ -76,45 +77,50 @@ export function LogExplorer({ params, reload }: Props) {
           <div class="table-scroll">
             <table class="logs-table" data-testid="logs-table">
               <thead>
-                <tr>
-                  <th>time (UTC)</th><th>method</th><th>authority</th><th>path</th><th class="num">status</th>
-                  <th>model</th><th>consumer</th><th class="num">tokens</th><th class="num">duration</th><th>trace</th>
-                </tr>
+                <tr>{columns.map((c) => <th class={c.head ?? ''} data-col={c.id}>{c.label}</th>)}</tr>
               </thead>
               <tbody>
                 {logs.map((r, i) => {
                   const key = recordKey(r, i);
-                  const code = Number(r.response_code ?? 0);
                   return (
                     <tr class={`row ${key === params.detail ? 'selected' : ''}`} data-testid="log-row" onClick={() => set({ detail: key })}>
-                      <td class="mono">{fmtTime(r.start_time as string)}</td>
-                      <td>{String(r.method ?? '')}</td>
-                      <td>{String(r.authority ?? '')}</td>
-                      <td class="path" title={String(r.path ?? '')}>{String(r.path ?? '')}</td>
-                      <td class={`num status s${Math.floor(code / 100)}`}>{r.response_code === null || r.response_code === undefined ? '–' : code}</td>
-                      <td>{String(r.model ?? '')}</td>
-                      <td>{String(r.consumer ?? '')}</td>
-                      <td class="num">{r.total_tokens === null || r.total_tokens === undefined ? '' : fmtInt(Number(r.total_tokens))}</td>
-                      <td class="num">{fmtMs(r.duration as number | null)}</td>
-                      <td class="mono">
-                        {r.trace_id ? (
-                          <a href={hrefFor('logs', { trace_id: String(r.trace_id), sort_order: 'asc' })} onClick={(e) => e.stopPropagation()} title="All records of this trace">
-                            {String(r.trace_id).slice(0, 12)}
-                          </a>
-                        ) : ''}
-                      </td>
+                      {columns.map((c) => <td class={c.cls?.(r) ?? ''} data-col={c.id}>{c.cell(r)}</td>)}
                     </tr>
                   );
                 })}
-                {res.data && logs.length === 0 && <tr><td colSpan={10} class="muted">No records match these filters.</td></tr>}
+                {res.data && logs.length === 0 && <tr><td colSpan={columns.length} class="muted">No records match these filters.</td></tr>}
               </tbody>
             </table>
           </div>
         </section>
-        {selected && <Detail record={selected} onClose={() => set({ detail: undefined })} />}
+        {params.detail && selected.record && <Detail record={selected.record} onClose={() => set({ detail: undefined })} />}
+        {params.detail && !selected.record && selected.message && (
+          <aside class="card detail" data-testid="detail-missing">
+            <p class="muted">{selected.message}</p>
+          </aside>
+        )}
       </div>
     </div>
   );
+}
+
+/**
+ * The record the URL's `detail` names: taken from the page when it is on it, else fetched by id
+ * (`/query?id=`), so a link to a record shows it whatever page or filters it came with.
+ */
+function useDetail(detail: string | undefined, logs: LogRecord[], reload: number): { record: LogRecord | null; message: string | null } {
+  const onPage = detail ? logs.find((r, i) => recordKey(r, i) === detail) ?? null : null;
+  const byId = detail !== undefined && !onPage && /^\d{1,15}$/.test(detail);
+  const res = useApi(
+    () => (byId ? getJson<QueryAnswer>('query', { id: detail, page_size: 1 }) : Promise.resolve(null)),
+    JSON.stringify([byId && detail, reload]),
+  );
+  if (onPage) return { record: onPage, message: null };
+  if (!detail) return { record: null, message: null };
+  if (!byId) return { record: null, message: `No record "${detail}" on this page.` };
+  const found = res.data?.logs.find((r) => String(r.id) === detail) ?? null;
+  if (found) return { record: found, message: null };
+  return { record: null, message: res.loading ? null : res.error ?? `Record ${detail} was not found.` };
 }
 
 function Pager({ page, pages, onPage }: { page: number; pages: number; onPage: (p: number) => void }) {

@@ -1,6 +1,6 @@
-import type { LogRecord } from './api.js';
-import { fmtTime } from './format.js';
-import { hrefFor } from './url-state.js';
+import type { LogRecord } from '../lib/api.js';
+import { fmtTime } from '../lib/format.js';
+import { hrefFor } from '../lib/url-state.js';
 
 const BLOCK_FIELDS = ['ai_log', 'req_headers', 'resp_headers', 'req_body', 'resp_body'];
 

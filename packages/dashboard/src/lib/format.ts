@@ -31,10 +31,27 @@ export function fmtMs(n: number | null | undefined): string {
   return n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${fmtInt(n)} ms`;
 }
 
+/** Up to three decimals, none when whole: ticks must read as the value they mark (2.5, not 3). */
+const exact = (n: number) => (+n.toFixed(3)).toLocaleString('en-US', { maximumFractionDigits: 3 });
+
 /** Axis ticks: `850ms`, `2.5s`. */
 export function fmtMsShort(n: number | null | undefined): string {
   if (n === null || n === undefined) return '';
-  return n >= 1000 ? `${+(n / 1000).toFixed(1)}s` : `${Math.round(n)}ms`;
+  return n >= 1000 ? `${exact(n / 1000)}s` : `${exact(n)}ms`;
+}
+
+/** Axis ticks for counts: `2.5`, `850`, `12.5k`, `3M`. */
+export function fmtAxisNum(n: number): string {
+  const a = Math.abs(n);
+  if (a >= 1e9) return `${exact(n / 1e9)}G`;
+  if (a >= 1e6) return `${exact(n / 1e6)}M`;
+  if (a >= 1e4) return `${exact(n / 1e3)}k`;
+  return exact(n);
+}
+
+/** Axis ticks for percentages given as 0-100: `2.5%`. */
+export function fmtAxisPct(n: number): string {
+  return `${exact(n)}%`;
 }
 
 export function fmtPct(r: number | null | undefined): string {

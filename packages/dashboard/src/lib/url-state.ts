@@ -4,8 +4,17 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 
+/** The views, in the order of the top bar; the first is the default (`#/`). */
+export const VIEWS = [
+  { id: 'overview', label: 'Overview' },
+  { id: 'consumers', label: 'Consumers' },
+  { id: 'mcp', label: 'MCP' },
+  { id: 'logs', label: 'Logs' },
+] as const;
+export type View = (typeof VIEWS)[number]['id'];
+
 export interface Route {
-  view: 'overview' | 'logs';
+  view: View;
   params: Record<string, string>;
 }
 
@@ -14,14 +23,16 @@ export function parseHash(hash: string): Route {
   const [path, query = ''] = h.split('?', 2);
   const params: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(query)) if (v !== '') params[k] = v;
-  return { view: path.replace(/^\/+/, '').startsWith('logs') ? 'logs' : 'overview', params };
+  const name = path.replace(/^\/+/, '').split('/')[0];
+  const view = VIEWS.find((v) => v.id === name)?.id ?? 'overview';
+  return { view, params };
 }
 
 export function hrefFor(view: Route['view'], params: Record<string, string | undefined>): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, v);
   const s = q.toString();
-  return `#/${view === 'logs' ? 'logs' : ''}${s ? `?${s}` : ''}`;
+  return `#/${view === 'overview' ? '' : view}${s ? `?${s}` : ''}`;
 }
 
 export function navigate(view: Route['view'], params: Record<string, string | undefined>, replace = false): void {

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { setToken } from './api.js';
+import { setToken } from '../lib/api.js';
 
 /** Asks for the collector's QUERY_TOKEN once; it is kept in this browser's localStorage. */
 export function TokenPrompt({ message, onSaved }: { message: string; onSaved: () => void }) {

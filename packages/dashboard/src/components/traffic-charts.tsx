@@ -1,0 +1,48 @@
+import { useMemo } from 'preact/hooks';
+import type { StatsAnswer } from '../lib/api.js';
+import { fmtAxisNum, fmtAxisPct, fmtCompact, fmtMs, fmtMsShort } from '../lib/format.js';
+import { rateLimitedSeries } from '../lib/status.js';
+import { TimeChart, type ChartSeries } from './chart.js';
+
+const pct = (x: number) => `${x.toFixed(1)}%`;
+
+/**
+ * Requests (with 4xx, 429 and 5xx apart), error rate, tokens and latency over time, from an
+ * ungrouped `/stats` series and its `group_by=response_code` twin (for the 429s).
+ */
+export function TrafficCharts({ answer, byCode, tokens = true }: { answer: StatsAnswer; byCode?: StatsAnswer | null; tokens?: boolean }) {
+  const ts = answer.timestamps ?? [];
+  const v = answer.series?.[0]?.values;
+  const charts = useMemo(() => {
+    if (!v) return null;
+    const limited = rateLimitedSeries(byCode, ts.length);
+    const other4xx = v.errors.map((e, i) => Math.max(0, (e ?? 0) - (v.errors_5xx[i] ?? 0) - limited[i]));
+    const rate = v.requests.map((r, i) => (r ? ((v.errors[i] ?? 0) / r) * 100 : null));
+    const req: ChartSeries[] = [
+      { label: 'requests', values: v.requests, color: '#4c9aff', fill: true },
+      { label: '4xx', values: other4xx, color: '#ffab00' },
+      { label: '429', values: limited, color: '#c77dff' },
+      { label: '5xx', values: v.errors_5xx, color: '#ff5630' },
+    ];
+    const err: ChartSeries[] = [{ label: 'error rate %', values: rate, color: '#ff5630', fill: true }];
+    const tok: ChartSeries[] = [
+      { label: 'input', values: v.input_tokens, color: '#36b37e', fill: true },
+      { label: 'output', values: v.output_tokens, color: '#998dd9', fill: true },
+    ];
+    const lat: ChartSeries[] = [
+      { label: 'p50', values: v.duration_p50, color: '#4c9aff' },
+      { label: 'p95', values: v.duration_p95, color: '#ffab00' },
+      { label: 'p99', values: v.duration_p99, color: '#ff5630' },
+    ];
+    return { req, err, tok, lat };
+  }, [answer, byCode]);
+  if (!charts) return null;
+  return (
+    <div class="charts">
+      <TimeChart testId="chart-requests" title="Requests" timestamps={ts} series={charts.req} format={fmtCompact} axisFormat={fmtAxisNum} integer />
+      <TimeChart testId="chart-errors" title="Error rate" timestamps={ts} series={charts.err} format={pct} axisFormat={fmtAxisPct} />
+      {tokens && <TimeChart testId="chart-tokens" title="Tokens" timestamps={ts} series={charts.tok} format={fmtCompact} axisFormat={fmtAxisNum} integer />}
+      <TimeChart testId="chart-latency" title="Latency" timestamps={ts} series={charts.lat} format={fmtMs} axisFormat={fmtMsShort} />
+    </div>
+  );
+}
