@@ -14,6 +14,9 @@ const trim = (s: string) => `replaceRegexpAll(${s}, '^ +| +$', '')`;
 /** ClickHouse's expressions for `/stats`; `epochMsTime`: start_time holds epoch milliseconds (tables on old servers). */
 export function clickhouseStatsDialect(epochMsTime: boolean): StatsDialect {
   const d = {
+    // Bytes, not characters: model names and price keys are ASCII.
+    substr: (s: string, from: string, length?: number) => `substring(${s}, ${from}${length === undefined ? '' : `, ${length}`})`,
+    slashPos: (s: string) => `position(${s}, '/')`,
     idiv: (a: string, b: string) => `intDiv(${a}, ${b})`,
     epochSeconds: (c: string) => (epochMsTime ? `intDiv(${c}, 1000)` : `toUnixTimestamp(toDateTime(${c}))`),
     clientHost: (): string => {
