@@ -5,12 +5,12 @@ import pino, { type Logger } from 'pino';
 import { describeDatabase, type CollectorConfig } from './config.js';
 import { ingestAuth, queryAuth } from './auth.js';
 import type { CollectorContext } from './context.js';
-import { Drainer } from './drainer.js';
-import { errorHandler } from './errors.js';
+import { Drainer, drainerOptions } from './drainer/index.js';
+import { errorHandler } from './http/answers.js';
 import { createMetrics } from './metrics.js';
 import { UsageMetrics } from './cost/usage-metrics.js';
 import { registerRoutes } from './routes/index.js';
-import { createIngestHandler } from './routes/ingest.js';
+import { createIngestHandler } from './ingest/handler.js';
 import { Spool } from './spool/spool.js';
 import { createStore } from './store/index.js';
 import { Retention } from './retention/index.js';
@@ -66,21 +66,22 @@ export async function buildApp(config: CollectorConfig, opts: BuildOptions = {})
   const spool = Spool.open(join(config.dataDir, 'spool'), { maxBytes: config.spoolMaxBytes, segmentBytes: opts.spoolSegmentBytes, log });
   const store = createStore(config.database, log, config.retentionDays);
   const metrics = createMetrics(() => ({ pendingRecords: spool.pendingRecords, spoolBytes: spool.pendingBytes, databaseUp: drainer.dbReady }));
-  const drainer = new Drainer(spool, store, { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxBatchRows: config.maxBatchRows, rejectedFile: join(config.dataDir, 'rejected.ndjson') }, metrics, log);
+  const drainer = new Drainer(spool, store, drainerOptions(config), metrics, log);
   const retention = new Retention(store, { days: config.retentionDays, ...opts.retention }, metrics.registry, log);
-  const ctx = {
+  const usageMetrics = new UsageMetrics(metrics.registry, config.metricsLabelLimit, config.prices.currency);
+  const ingest = createIngestHandler({ config, spool, drainer, metrics, usageMetrics, log });
+  const ctx: CollectorContext = {
     config,
     store,
     spool,
     drainer,
     metrics,
-    usageMetrics: new UsageMetrics(metrics.registry, config.metricsLabelLimit, config.prices.currency),
+    usageMetrics,
     log,
     queryAuth: queryAuth(config.queryToken),
     ingestAuth: ingestAuth(config.ingestToken),
-  } as CollectorContext;
-  ctx.ingest = createIngestHandler(ctx);
-  const ingest = ctx.ingest;
+    ingest,
+  };
   // Header, body and idle bounds, so slow or stalled clients cannot hold sockets and memory:
   // a request must arrive whole within REQUEST_TIMEOUT_MS (its headers within 10 s of it), else
   // Node answers 408 and closes the connection; the bounds are checked every second.

@@ -1,8 +1,8 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from './config.js';
-import type { Drainer } from './drainer.js';
-import type { IngestHandler } from './routes/ingest.js';
+import type { Drainer } from './drainer/index.js';
+import type { IngestHandler } from './ingest/handler.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { Spool } from './spool/spool.js';
 import type { LogStore } from './store/types.js';

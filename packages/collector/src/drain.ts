@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { describeDatabase, type CollectorConfig } from './config.js';
-import { Drainer } from './drainer.js';
+import { Drainer, drainerOptions } from './drainer/index.js';
 import { createMetrics } from './metrics.js';
 import { Spool } from './spool/spool.js';
 import { createStore } from './store/index.js';
@@ -30,7 +30,7 @@ export async function drainSpool(config: CollectorConfig, log: Logger, signal?: 
   const spool = Spool.open(dir, { maxBytes: config.spoolMaxBytes, log });
   const store = createStore(config.database, log);
   const metrics = createMetrics(() => ({ pendingRecords: spool.pendingRecords, spoolBytes: spool.pendingBytes, databaseUp: drainer.dbReady }));
-  const drainer = new Drainer(spool, store, { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxBatchRows: config.maxBatchRows, rejectedFile: join(config.dataDir, 'rejected.ndjson') }, metrics, log);
+  const drainer = new Drainer(spool, store, drainerOptions(config), metrics, log);
   log.info({ spool: spool.id, dataDir: config.dataDir, db: describeDatabase(config.database), spoolBytes: spool.pendingBytes }, 'draining the spool into the database');
   const abort = () => void drainer.stop(0);
   signal?.addEventListener('abort', abort, { once: true });

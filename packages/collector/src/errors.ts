@@ -1,6 +1,9 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+/**
+ * The collector's error types. How each is answered over HTTP (status, Retry-After) is decided
+ * in one table, src/http/answers.ts.
+ */
 
-/** A client error with an HTTP status; the error handler answers it as `{status:"error", error}`. */
+/** A client error with an HTTP status; it is answered as `{status:"error", error}`. */
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
@@ -21,33 +24,18 @@ export class BadRequestError extends HttpError {
   }
 }
 
-/**
- * Maps every error to a JSON answer. Client errors keep their status (Fastify's own 4xx for
- * malformed bodies, 413 and 415 included); anything else is logged and becomes a 500 without
- * internal details.
- */
-export function errorHandler(err: FastifyError | HttpError | Error, req: FastifyRequest, reply: FastifyReply): void {
-  const status = (err as { statusCode?: number }).statusCode;
-  if (err instanceof HttpError) {
-    reply.headers(err.headers).code(err.statusCode).send(httpErrorBody(err));
-    return;
+/** The spool could not take a batch durably (a disk error; not the spool being full). */
+export class SpoolWriteError extends Error {
+  override name = 'SpoolWriteError';
+  constructor(cause: unknown) {
+    super('spool append failed', { cause });
   }
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    const code = (err as { code?: string }).code;
-    const message =
-      code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? 'unsupported Content-Type: send application/json (an object or an array) or application/x-ndjson'
-        : code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? 'request body too large (BODY_LIMIT); split the batch'
-          : err.message;
-    reply.code(status).send({ status: 'error', error: message });
-    return;
-  }
-  req.log.error({ err }, 'request failed');
-  reply.code(status && status >= 500 ? status : 500).send({ status: 'error', error: 'internal error' });
 }
 
-/** The JSON answer to an HttpError. */
-export function httpErrorBody(err: HttpError): { status: 'error'; error: string; param?: string } {
-  return { status: 'error', error: err.message, ...(err instanceof BadRequestError ? { param: err.param } : {}) };
+/** A read of the database (`/query`, `/stats`) failed. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  constructor(cause: unknown) {
+    super('database unavailable', { cause });
+  }
 }

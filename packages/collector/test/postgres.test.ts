@@ -1,7 +1,7 @@
 // The collector on PostgreSQL: the table it creates from packages/schema (the MySQL table's
 // columns and indexes), every body form read back, /query filters, sslmode as libpq means it,
 // a CHECK constraint that refuses one row, a table without the optional columns.
-import { test, type TestContext } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,10 +11,23 @@ import { loadConfig, ConfigError, startCollector, type RunningCollector } from '
 import { fullRecord, getJson, post, removeDir, smallRecord, tempDir, testConfig, waitFor } from './helpers.js';
 import { createPgTestDatabase, postgresUrlOrSkip, type PgTestDatabase } from './postgres-helpers.js';
 
+// One database for the file's collector tests (a CREATE DATABASE costs the better part of a
+// second on a busy machine); each test starts on it emptied: no tables, the default time zone.
+let shared: Promise<PgTestDatabase> | undefined;
+after(async () => (await shared)?.drop());
+
+async function emptyDatabase(url: string): Promise<PgTestDatabase> {
+  shared ??= createPgTestDatabase(url);
+  const db = await shared;
+  await db.client.query('DROP TABLE IF EXISTS access_logs, access_logs_spool_positions CASCADE');
+  await db.client.query(`ALTER DATABASE ${db.name} RESET TimeZone`);
+  return db;
+}
+
 async function withPgCollector(t: TestContext, body: (c: RunningCollector, db: PgTestDatabase) => Promise<void>, prepare?: (db: PgTestDatabase) => Promise<void>, env: Record<string, string> = {}) {
   const url = postgresUrlOrSkip(t);
   if (!url) return;
-  const db = await createPgTestDatabase(url);
+  const db = await emptyDatabase(url);
   const dir = tempDir();
   let c: RunningCollector | undefined;
   try {
@@ -23,7 +36,6 @@ async function withPgCollector(t: TestContext, body: (c: RunningCollector, db: P
     await body(c, db);
   } finally {
     await c?.close();
-    await db.drop();
     removeDir(dir);
   }
 }

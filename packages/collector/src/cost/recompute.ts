@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CollectorConfig } from '../config.js';
 import { ConfigError } from '../config.js';
 import { createStore } from '../store/index.js';
+import { statsSqlFor } from '../store/catalog.js';
 import { parseTimestamp } from '../time.js';
 import { costSql } from './sql.js';
 
@@ -47,7 +48,7 @@ export async function recomputeCost(config: CollectorConfig, log: Logger, from: 
     const has = (c: string) => store.hasColumn?.(c) ?? true;
     if (!has('cost')) throw new Error('the access-log table has no cost column (the collector may not add it); /stats computes cost from the tokens at query time');
     if (!store.recomputeCost) throw new Error(`the ${store.dialect} store cannot recompute cost`);
-    const expr = costSql(config.prices, store.dialect, { cached: has('cached_tokens'), cacheWrite: has('cache_write_tokens') });
+    const expr = costSql(config.prices, statsSqlFor(store.dialect), { cached: has('cached_tokens'), cacheWrite: has('cache_write_tokens') });
     const step = store.dialect === 'clickhouse' ? to - from : SLICE_MS;
     let n = 0;
     for (let a = from; a < to; a += step) {

@@ -1,14 +1,6 @@
-import type { Dialect } from '@db-log-pusher/schema';
+import type { StatsDialect } from '../stats/dialect.js';
 import { COST_SCALE } from './cost.js';
 import type { Price, PriceTable } from './prices.js';
-
-/** The string functions the model-name match needs, per dialect. */
-const FN: Record<Dialect, { substr: string; pos: (s: string) => string; lower: string }> = {
-  sqlite: { substr: 'substr', pos: (s) => `instr(${s}, '/')`, lower: 'lower' },
-  mysql: { substr: 'SUBSTRING', pos: (s) => `LOCATE('/', ${s})`, lower: 'LOWER' },
-  postgres: { substr: 'substr', pos: (s) => `strpos(${s}, '/')`, lower: 'lower' },
-  clickhouse: { substr: 'substring', pos: (s) => `position(${s}, '/')`, lower: 'lower' },
-};
 
 /** Price keys hold no quote or backslash (parsePriceFile refuses them), so this literal reads the same everywhere. */
 const quote = (s: string) => `'${s}'`;
@@ -32,26 +24,25 @@ export interface CostColumns {
  * expression) and by `/stats` on a table without a cost column. Counts are multiplied by
  * 0.000001 rather than divided by 1e6: MySQL keeps only 4 more decimals after a division.
  */
-export function costSql(prices: PriceTable, d: Dialect, cols: CostColumns): string {
-  const f = FN[d];
+export function costSql(prices: PriceTable, sd: Pick<StatsDialect, 'substr' | 'slashPos'>, cols: CostColumns): string {
   const cached = cols.cached ? 'COALESCE(cached_tokens, 0)' : '0';
   const write = cols.cacheWrite ? 'COALESCE(cache_write_tokens, 0)' : '0';
   const plainIn = `(COALESCE(input_tokens, 0) - ${cached} - ${write})`;
   const plain = `(CASE WHEN ${plainIn} < 0 THEN 0 ELSE ${plainIn} END)`;
   const formula = (p: Price) =>
     `(${plain} * ${lit(p.input)} + ${cached} * ${lit(p.cachedInput)} + ${write} * ${lit(p.cacheWriteInput)} + COALESCE(output_tokens, 0) * ${lit(p.output)}) * 0.000001`;
-  const name = `${f.lower}(model)`;
-  const stripped = `${f.substr}(${name}, ${f.pos(name)} + 1)`;
+  const name = 'lower(model)';
+  const stripped = sd.substr(name, `${sd.slashPos(name)} + 1`);
   const whens: string[] = [];
   const matches = (m: string) => {
     for (const [k, p] of prices.exact) whens.push(`WHEN ${m} = ${quote(k)} THEN ${formula(p)}`);
-    for (const { prefix, price } of prices.prefixes) whens.push(`WHEN ${f.substr}(${m}, 1, ${[...prefix].length}) = ${quote(prefix)} THEN ${formula(price)}`);
+    for (const { prefix, price } of prices.prefixes) whens.push(`WHEN ${sd.substr(m, '1', [...prefix].length)} = ${quote(prefix)} THEN ${formula(price)}`);
   };
   matches(name);
   // `provider/name`: the name after the first slash, only for names that have one.
   const before = whens.length;
   matches(stripped);
-  for (let i = before; i < whens.length; i++) whens[i] = whens[i].replace(/^WHEN /, `WHEN ${f.pos(name)} > 0 AND `);
+  for (let i = before; i < whens.length; i++) whens[i] = whens[i].replace(/^WHEN /, `WHEN ${sd.slashPos(name)} > 0 AND `);
   if (whens.length === 0) return 'NULL';
   // Rounded to the column's 10 places, as costOf rounds: SQLite's REAL would keep float noise.
   return `round((CASE WHEN model IS NULL OR (input_tokens IS NULL AND output_tokens IS NULL) THEN NULL\n  ${whens.join('\n  ')}\n  ELSE NULL END), ${COST_SCALE})`;

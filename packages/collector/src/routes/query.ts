@@ -1,4 +1,5 @@
-import { HttpError } from '../errors.js';
+import { StoreUnavailableError } from '../errors.js';
+import { domainHttpError } from '../http/answers.js';
 import { queryLogs } from '../query/logs.js';
 import type { RoutePlugin } from '../context.js';
 import { noStore } from './no-store.js';
@@ -11,9 +12,9 @@ export const queryRoutes: RoutePlugin = async (app, ctx) => {
       const { total, logs } = await queryLogs(ctx.store.reader, req.query);
       return { total, logs, status: 'success' };
     } catch (e) {
-      if (e instanceof HttpError) throw e;
+      if (domainHttpError(e)) throw e;
       req.log.error({ err: e }, 'query failed');
-      throw new HttpError(503, 'database unavailable', { 'retry-after': '5' });
+      throw new StoreUnavailableError(e);
     }
   });
 };

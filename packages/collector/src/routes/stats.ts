@@ -1,4 +1,4 @@
-import { BadRequestError, HttpError } from '../errors.js';
+import { BadRequestError, StoreUnavailableError } from '../errors.js';
 import { filtersToSql, parseLogFilters, type LogFilters } from '../query/filters.js';
 import { computeStats, parseStatsOptions, SqliteStatsRunner, StatsBusyError, StatsParamError, type StatsOptions } from '../stats/index.js';
 import type { RoutePlugin } from '../context.js';
@@ -51,14 +51,14 @@ export const statsRoutes: RoutePlugin = async (app, ctx) => {
       return runner ? await runner.run(input) : await computeStats({ reader, ...input });
     } catch (e) {
       if (e instanceof StatsParamError) throw statsBadRequest(e.params.map((p) => ({ param: p, message: e.message })));
-      if (e instanceof StatsBusyError) throw new HttpError(503, e.message, { 'retry-after': '5' });
+      if (e instanceof StatsBusyError) throw e; // 503 with Retry-After (src/http/answers.ts)
       req.log.error({ err: e }, 'stats failed');
-      throw new HttpError(503, 'database unavailable', { 'retry-after': '5' });
+      throw new StoreUnavailableError(e);
     }
   });
 };
 
-function statsBadRequest(bad: { param: string; message: string }[]): HttpError {
+function statsBadRequest(bad: { param: string; message: string }[]): BadRequestError {
   const err = new BadRequestError(bad.map((b) => b.param).join(','), bad.map((b) => b.message).join('; '));
   return err;
 }

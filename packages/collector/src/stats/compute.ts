@@ -1,6 +1,7 @@
 import { TABLE } from '@db-log-pusher/schema';
 import type { SqlReader } from '../store/sql-reader.js';
-import { statsDialect, type StatsDialect } from './dialect-sql.js';
+import { statsSqlFor } from '../store/catalog.js';
+import type { StatsDialect } from './dialect.js';
 import { MAX_BUCKETS, StatsParamError, type StatsOptions } from './params.js';
 import type { GroupKey, GroupTotals, Kpis, MetricName, Metrics, Series, StatsResult } from './types.js';
 import type { UsageSql } from './usage.js';
@@ -243,7 +244,7 @@ const STORED_USAGE: UsageSql = { cost: 'cost', currency: 'USD', cached: true, fi
 export async function computeStats(input: ComputeStatsInput): Promise<StatsResult> {
   const { reader, filter, options } = input;
   const table = input.table ?? TABLE;
-  const sd = statsDialect(reader.dialect, reader.epochMsTime);
+  const sd = statsSqlFor(reader.dialect, reader.epochMsTime);
   const where = whereCondition(filter.where);
   const params = [...filter.params];
   const range = input.range ?? {};

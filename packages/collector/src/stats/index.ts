@@ -1,5 +1,5 @@
 export * from './params.js';
 export * from './compute.js';
-export { statsDialect, type StatsDialect } from './dialect-sql.js';
+export { type StatsDialect } from './dialect.js';
 export * from './sample.js';
 export { SqliteStatsRunner, StatsBusyError, MAX_QUEUED } from './sqlite-runner.js';

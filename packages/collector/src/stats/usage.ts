@@ -1,5 +1,6 @@
 import type { Dialect } from '@db-log-pusher/schema';
 import { costSql } from '../cost/sql.js';
+import { statsSqlFor } from '../store/catalog.js';
 import type { PriceTable } from '../cost/prices.js';
 
 /**
@@ -22,7 +23,7 @@ export interface UsageSql {
 /** UsageSql for a table whose columns `has` tells. */
 export function usageSql(prices: PriceTable, dialect: Dialect, has: (column: string) => boolean): UsageSql {
   return {
-    cost: has('cost') ? 'cost' : costSql(prices, dialect, { cached: has('cached_tokens'), cacheWrite: has('cache_write_tokens') }),
+    cost: has('cost') ? 'cost' : costSql(prices, statsSqlFor(dialect), { cached: has('cached_tokens'), cacheWrite: has('cache_write_tokens') }),
     currency: prices.currency,
     cached: has('cached_tokens'),
     firstToken: has('llm_first_token_duration') && has('response_type'),

@@ -1,15 +1,15 @@
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config.js';
-import { MysqlStore } from './mysql.js';
+import { MysqlStore } from './mysql/index.js';
 import { PostgresStore } from './postgres/index.js';
 import { ClickhouseStore } from './clickhouse/index.js';
-import { SqliteStore } from './sqlite.js';
+import { SqliteStore } from './sqlite/index.js';
 import type { LogStore } from './types.js';
 
 export type { LogStore, CommitPosition, SqlReader } from './types.js';
 export { POSITIONS_TABLE } from './types.js';
-export { MysqlStore } from './mysql.js';
-export { SqliteStore } from './sqlite.js';
+export { MysqlStore } from './mysql/index.js';
+export { SqliteStore } from './sqlite/index.js';
 export { PostgresStore } from './postgres/index.js';
 export { ClickhouseStore } from './clickhouse/index.js';
 

@@ -12,7 +12,8 @@ export interface CommitPosition extends SpoolPosition {
 
 /**
  * A database that holds access logs. Each dialect keeps its specifics (DDL, literals,
- * placeholders, transactions) behind this interface: sqlite.ts, mysql.ts, postgres/, clickhouse/.
+ * placeholders, transactions) behind this interface, each in its folder (sqlite/, mysql/,
+ * postgres/, clickhouse/) with a descriptor.ts listed in catalog.ts.
  */
 export interface LogStore {
   readonly dialect: Dialect;

@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { FIELDS, TABLE, createTableSql, type Dialect } from '@db-log-pusher/schema';
-import type { Row } from '../ingest/normalize.js';
-import type { SpoolPosition } from '../spool/spool.js';
-import type { SqlReader } from './sql-reader.js';
-import { POSITIONS_TABLE, type CommitPosition, type LogStore } from './types.js';
+import type { Row } from '../../ingest/normalize.js';
+import type { SpoolPosition } from '../../spool/spool.js';
+import type { SqlReader } from '../sql-reader.js';
+import { POSITIONS_TABLE, type CommitPosition, type LogStore } from '../types.js';
 
 /** The embedded default: one SQLite file in WAL mode. start_time is stored as RFC 3339 text. */
 export class SqliteStore implements LogStore {

@@ -1,15 +1,15 @@
 import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { FIELDS } from '@db-log-pusher/schema';
-import type { Row } from './ingest/normalize.js';
-import type { Spool, SpoolBatch } from './spool/spool.js';
-import { BatchRejectedError, type CommitPosition, type LogStore } from './store/types.js';
-import type { CollectorMetrics } from './metrics.js';
+import type { Row } from '../ingest/normalize.js';
+import type { Spool, SpoolBatch } from '../spool/spool.js';
+import { BatchRejectedError, type CommitPosition, type LogStore } from '../store/types.js';
+import type { CollectorConfig } from '../config.js';
+import type { CollectorMetrics } from '../metrics.js';
+import { FlushPolicy, type FlushOptions } from './flush-policy.js';
 
-export interface DrainerOptions {
-  flushSize: number;
-  flushIntervalMs: number;
-  maxBatchRows: number;
+export interface DrainerOptions extends FlushOptions {
   /** Where rows the database refuses for their content are set aside (NDJSON). */
   rejectedFile: string;
 }
@@ -19,16 +19,20 @@ interface Prepared {
   write: (pos: CommitPosition) => Promise<void>;
 }
 
+/** The drainer's options from the configuration: FLUSH_SIZE, FLUSH_INTERVAL_MS, MAX_BATCH_ROWS. */
+export function drainerOptions(config: CollectorConfig): DrainerOptions {
+  return { flushSize: config.flushSize, flushIntervalMs: config.flushIntervalMs, maxBatchRows: config.maxBatchRows, rejectedFile: join(config.dataDir, 'rejected.ndjson') };
+}
+
 const MIN_BACKOFF_MS = 200;
-/** Most MAX_BATCH_ROWS statements in one transaction while the spool has a backlog. */
-const STATEMENTS_PER_TRANSACTION = 4;
 const MAX_BACKOFF_MS = 10_000;
 
 /**
- * Moves records from the spool into the database, in order. It writes once FLUSH_SIZE records
- * are pending or the oldest has waited FLUSH_INTERVAL_MS; while a write is in flight records
- * pile up and the next batch takes them all (up to MAX_BATCH_ROWS per statement), so batches
- * grow with the load. Each batch and its spool position commit in one transaction; after any
+ * Moves records from the spool into the database, in order. It writes when its flush policy
+ * (flush-policy.ts, the one place FLUSH_SIZE, FLUSH_INTERVAL_MS and MAX_BATCH_ROWS are decided
+ * on) says so: once FLUSH_SIZE records are pending or the oldest has waited FLUSH_INTERVAL_MS;
+ * while a write is in flight records pile up and the next batch takes them all (up to
+ * MAX_BATCH_ROWS per statement), so batches grow with the load. Each batch and its spool position commit in one transaction; after any
  * error the drainer re-reads the committed position from the database and resumes from there,
  * which makes a lost commit acknowledgement harmless.
  */
@@ -46,6 +50,7 @@ export class Drainer {
   private lastError = '';
   /** The next batch, read and prepared while the previous one was being written. */
   private ahead: Prepared | undefined;
+  private readonly policy: FlushPolicy;
 
   constructor(
     private readonly spool: Spool,
@@ -54,8 +59,9 @@ export class Drainer {
     private readonly metrics: CollectorMetrics,
     private readonly log: Logger,
   ) {
+    this.policy = new FlushPolicy(opts);
     this.unsubscribe = spool.onAppend(() => {
-      if (this.wake && (this.spool.unreadRecords >= this.opts.flushSize || this.stopping)) this.wake();
+      if (this.wake && this.policy.wakeOnAppend(this.spool, this.stopping)) this.wake();
     });
   }
 
@@ -99,16 +105,13 @@ export class Drainer {
         }
         if (!this.spool.hasUnread()) {
           if (this.stopping) break;
-          await this.sleep(this.opts.flushIntervalMs);
+          await this.sleep(this.policy.idleMs);
           continue;
         }
-        if (!this.stopping && !this.spool.backlog && this.spool.unreadRecords < this.opts.flushSize) {
-          const due = (this.spool.unreadSince ?? Date.now()) + this.opts.flushIntervalMs;
-          const wait = due - Date.now();
-          if (wait > 0) {
-            await this.sleep(wait);
-            continue;
-          }
+        const wait = this.policy.waitMs(this.spool, this.stopping);
+        if (wait > 0) {
+          await this.sleep(wait);
+          continue;
         }
         await this.writeOne();
       } catch (e) {
@@ -122,11 +125,8 @@ export class Drainer {
 
   /** Reads the next batch from the spool and does the store's CPU work for it. */
   private async take(): Promise<Prepared> {
-    // With a backlog, one transaction carries several full statements: fewer commits (each a
-    // log flush in the database) for the same rows.
-    const rows = this.spool.backlog ? this.opts.maxBatchRows * STATEMENTS_PER_TRANSACTION : this.opts.maxBatchRows;
-    const batch = await this.spool.readBatch(rows);
-    const max = this.opts.maxBatchRows;
+    const batch = await this.spool.readBatch(this.policy.batchRows(this.spool));
+    const max = this.policy.statementRows;
     const write = this.store.prepareBatch?.(batch.rows, max, batch.frames) ?? ((pos) => this.store.writeBatch(batch.rows, pos, max, batch.frames));
     return { batch, write };
   }
@@ -138,7 +138,7 @@ export class Drainer {
     const writing = cur.write({ spoolId: this.spool.id, ...cur.batch.end });
     writing.catch(() => undefined); // handled below; avoids an unhandled rejection while we prepare
     // While the database works on this batch, prepare the next one if it is already due.
-    if (this.spool.backlog || this.spool.unreadRecords >= this.opts.maxBatchRows) {
+    if (this.policy.prepareAhead(this.spool)) {
       try {
         this.ahead = await this.take();
       } catch (e) {

@@ -1,25 +1,29 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { bearerCheck } from '../auth.js';
-import { HttpError, httpErrorBody } from '../errors.js';
-import { checkIngestHeaders } from '../ingest/headers.js';
-import { NDJSON_TYPES, parseIngestBody } from '../ingest/parse.js';
-import { SpoolFullError } from '../spool/spool.js';
+import type { CollectorConfig } from '../config.js';
 import { priceRow } from '../cost/row.js';
-import type { CollectorContext, RoutePlugin } from '../context.js';
+import type { UsageMetrics } from '../cost/usage-metrics.js';
+import type { Drainer } from '../drainer/index.js';
+import { SpoolWriteError } from '../errors.js';
+import { answerFor } from '../http/answers.js';
+import type { CollectorMetrics } from '../metrics.js';
+import { SpoolFullError, type Spool } from '../spool/spool.js';
+import { checkIngestHeaders } from './headers.js';
+import { NDJSON_TYPES, parseIngestBody } from './parse.js';
 
-const RETRY_AFTER_S = '5';
-const JSON_TYPE = 'application/json; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** `{"status":"success","accepted":N}`, kept as text for the usual small counts. */
 const ACCEPTED = Array.from({ length: 64 }, (_, n) => JSON.stringify({ status: 'success', accepted: n }));
-const acceptedBody = (n: number) => (n < ACCEPTED.length ? ACCEPTED[n] : JSON.stringify({ status: 'success', accepted: n }));
+export const acceptedBody = (n: number) => (n < ACCEPTED.length ? ACCEPTED[n] : JSON.stringify({ status: 'success', accepted: n }));
 
 /**
  * The ingest work shared by the Fastify route and the direct HTTP path: parse, validate and
  * normalise the body, append it to the spool, and resolve with the number of records once they
- * are durable. Throws an HttpError for anything the client must be told.
+ * are durable. Throws an error src/http/answers.ts answers for anything the client must be told.
  */
 export interface IngestHandler {
   accept(body: Buffer, ndjson: boolean): Promise<number>;
@@ -45,8 +49,18 @@ const RAW_TYPES = new Map<string, boolean>([
   ...NDJSON_TYPES.map((t) => [t, true] as [string, boolean]),
 ]);
 
-export function createIngestHandler(ctx: CollectorContext): IngestHandler {
-  const { metrics, spool, config, log } = ctx;
+/** The collector parts ingest works with (the source side of spool → drainer → store). */
+export interface IngestParts {
+  config: CollectorConfig;
+  spool: Spool;
+  drainer: Pick<Drainer, 'poke'>;
+  metrics: CollectorMetrics;
+  /** Tokens and cost by model and consumer, counted once records are accepted. */
+  usageMetrics: Pick<UsageMetrics, 'observe'>;
+  log: Logger;
+}
+
+export function createIngestHandler({ metrics, usageMetrics, spool, drainer, config, log }: IngestParts): IngestHandler {
   const auth = bearerCheck(config.ingestToken, 'ingest');
 
   async function accept(body: Buffer, ndjson: boolean): Promise<number> {
@@ -65,15 +79,16 @@ export function createIngestHandler(ctx: CollectorContext): IngestHandler {
       await spool.append(rows);
     } catch (e) {
       metrics.recordsRejected.inc(rows.length);
+      // Both answer 503 with Retry-After (src/http/answers.ts).
       if (e instanceof SpoolFullError) {
-        ctx.drainer.poke();
-        throw new HttpError(503, 'the collector is holding as much as it may (spool full); retry later', { 'retry-after': RETRY_AFTER_S });
+        drainer.poke();
+        throw e;
       }
       log.error({ err: e }, 'spool append failed');
-      throw new HttpError(503, 'could not store the records durably; retry later', { 'retry-after': RETRY_AFTER_S });
+      throw new SpoolWriteError(e);
     }
     metrics.recordsAccepted.inc(rows.length);
-    ctx.usageMetrics.observe(rows);
+    usageMetrics.observe(rows);
     return rows.length;
   }
 
@@ -88,9 +103,8 @@ export function createIngestHandler(ctx: CollectorContext): IngestHandler {
   }
 
   function fail(res: ServerResponse, e: unknown): void {
-    if (e instanceof HttpError) return answer(res, e.statusCode, JSON.stringify(httpErrorBody(e)), e.headers);
-    log.error({ err: e }, 'request failed');
-    answer(res, 500, JSON.stringify({ status: 'error', error: 'internal error' }));
+    const a = answerFor(e, log);
+    answer(res, a.status, JSON.stringify(a.body), a.headers);
   }
 
   const handler: IngestHandler = {
@@ -136,36 +150,3 @@ export function createIngestHandler(ctx: CollectorContext): IngestHandler {
   };
   return handler;
 }
-
-/**
- * `POST /ingest` (and `POST /`, the seed's default collector_path). The answer is sent only
- * once the records are durable in the spool; the drainer moves them into the database. Plain
- * requests are served by IngestHandler.serveRaw before they reach Fastify; these routes answer
- * the rest (and `inject`) with the same work and the same answers.
- */
-export const ingestRoutes: RoutePlugin = async (app, ctx) => {
-  const { metrics, config } = ctx;
-  const ingest = ctx.ingest;
-  // Encapsulated in this plugin: the bodies reach the handler as raw bytes, and any other
-  // content type is a 415 from Fastify.
-  app.removeAllContentTypeParsers();
-  const raw = (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body);
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, raw);
-  app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'buffer' }, raw);
-
-  app.addHook('onResponse', (_req, reply, done) => {
-    metrics.countIngest(reply.statusCode);
-    done();
-  });
-
-  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!Buffer.isBuffer(req.body)) throw new HttpError(415, 'send Content-Type application/json or application/x-ndjson');
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    const n = await ingest.accept(req.body, NDJSON_TYPES.includes(type));
-    return reply.type(JSON_TYPE).send(acceptedBody(n));
-  };
-
-  const opts = { bodyLimit: config.bodyLimit, onRequest: ingest.checkHeaders };
-  app.post('/ingest', opts, handler);
-  app.post('/', opts, handler);
-};

@@ -1,3 +1,5 @@
+import { FALLBACK_EMPTY, type PercentileParts, type StatsDialect } from '../../stats/dialect.js';
+
 /**
  * `/stats` on ClickHouse, 18.16 included: no CTEs over subqueries, no window functions, no
  * TRIM() and only the visitParam JSON functions there. The same values as the other dialects:
@@ -6,31 +8,15 @@
  * - start_time is DateTime64 on modern servers and epoch milliseconds (UInt64) on old ones.
  */
 
-/** The pieces of the percentile query, for a dialect that builds its own (see StatsDialect.percentilesSql). */
-export interface PercentileParts {
-  /** Group and bucket expressions ('0' when absent). */
-  group: string;
-  bucket: string;
-  hasGroup: boolean;
-  hasBucket: boolean;
-  /** The non-constant key expressions, and the names ('g', 'b') of the keys present. */
-  keys: string[];
-  parts: string[];
-  table: string;
-  /** The condition, including `column IS NOT NULL` and any further one. */
-  where: string;
-  /** The column whose percentiles are taken (duration, llm_first_token_duration). */
-  column: string;
-}
-
 /** TRIM(): leading and trailing spaces, as SQLite, MySQL and PostgreSQL trim them. */
 const trim = (s: string) => `replaceRegexpAll(${s}, '^ +| +$', '')`;
 
-const FALLBACK_EMPTY = `('', '-', 'null')`;
-
-/** A StatsDialect (declared in dialect-sql.ts, which imports this module: no import back). */
-export function clickhouseStatsDialect(epochMsTime: boolean) {
+/** ClickHouse's expressions for `/stats`; `epochMsTime`: start_time holds epoch milliseconds (tables on old servers). */
+export function clickhouseStatsDialect(epochMsTime: boolean): StatsDialect {
   const d = {
+    // Bytes, not characters: model names and price keys are ASCII.
+    substr: (s: string, from: string, length?: number) => `substring(${s}, ${from}${length === undefined ? '' : `, ${length}`})`,
+    slashPos: (s: string) => `position(${s}, '/')`,
     idiv: (a: string, b: string) => `intDiv(${a}, ${b})`,
     epochSeconds: (c: string) => (epochMsTime ? `intDiv(${c}, 1000)` : `toUnixTimestamp(toDateTime(${c}))`),
     clientHost: (): string => {

@@ -1,12 +1,12 @@
 import mysql from 'mysql2/promise';
 import type { Logger } from 'pino';
 import { FIELDS, TABLE, addColumnSql, createTableSql, type Dialect } from '@db-log-pusher/schema';
-import type { Row } from '../ingest/normalize.js';
-import type { SpoolPosition } from '../spool/spool.js';
-import type { DatabaseConfig } from '../config.js';
-import type { SqlReader } from './sql-reader.js';
-import { toSqlDateTime } from '../time.js';
-import { BatchRejectedError, POSITIONS_TABLE, type CommitPosition, type LogStore } from './types.js';
+import type { Row } from '../../ingest/normalize.js';
+import type { SpoolPosition } from '../../spool/spool.js';
+import type { DatabaseConfig } from '../../config.js';
+import type { SqlReader } from '../sql-reader.js';
+import { toSqlDateTime } from '../../time.js';
+import { BatchRejectedError, POSITIONS_TABLE, type CommitPosition, type LogStore } from '../types.js';
 
 /**
  * Characters a string goes through mysql.escape for; a string without any is just put in single
