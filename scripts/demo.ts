@@ -198,7 +198,7 @@ function startTraffic(aiGateway: string, mcpGateway: string, fallbackGateway: st
       body = { model: pick(['gpt-4o', 'gpt-4o-mini']), stream: rnd() < 0.3, input: pick(PROMPTS) };
     } else if (kind < 0.34) {
       url = `${aiGateway}/v1/messages`;
-      body = { model: 'claude-3-5-sonnet', max_tokens: 16 + Math.floor(rnd() * 200), stream: rnd() < 0.5, messages: [{ role: 'user', content: pick(PROMPTS) }] };
+      body = { model: 'claude-3-5-sonnet', max_tokens: 16 + Math.floor(rnd() * 200), stream: rnd() < 0.5, messages: [{ role: 'user', content: [{ type: 'text', text: pick(PROMPTS), ...(rnd() < 0.5 ? { cache_control: { type: 'ephemeral' } } : {}) }] }] };
     } else {
       const stream = rnd() < 0.4;
       // Now and then the primary model is "down" and the request is served on the fallback route.
@@ -207,6 +207,9 @@ function startTraffic(aiGateway: string, mcpGateway: string, fallbackGateway: st
         model: pick(MODELS),
         stream,
         ...(stream ? { stream_options: { include_usage: true } } : {}),
+        // Some with a prompt cache and reasoning, so that the cached and reasoning columns fill.
+        ...(rnd() < 0.5 ? { prompt_cache_key: 'demo' } : {}),
+        ...(rnd() < 0.2 ? { reasoning_effort: 'low' } : {}),
         max_tokens: 8 + Math.floor(rnd() * 240),
         messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: pick(PROMPTS).repeat(1 + Math.floor(rnd() * 4)) }],
       };

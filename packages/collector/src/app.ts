@@ -8,6 +8,7 @@ import type { CollectorContext } from './context.js';
 import { Drainer, drainerOptions } from './drainer/index.js';
 import { errorHandler } from './http/answers.js';
 import { createMetrics } from './metrics.js';
+import { UsageMetrics } from './cost/usage-metrics.js';
 import { registerRoutes } from './routes/index.js';
 import { createIngestHandler } from './ingest/handler.js';
 import { Spool } from './spool/spool.js';
@@ -67,13 +68,15 @@ export async function buildApp(config: CollectorConfig, opts: BuildOptions = {})
   const metrics = createMetrics(() => ({ pendingRecords: spool.pendingRecords, spoolBytes: spool.pendingBytes, databaseUp: drainer.dbReady }));
   const drainer = new Drainer(spool, store, drainerOptions(config), metrics, log);
   const retention = new Retention(store, { days: config.retentionDays, ...opts.retention }, metrics.registry, log);
-  const ingest = createIngestHandler({ config, spool, drainer, metrics, log });
+  const usageMetrics = new UsageMetrics(metrics.registry, config.metricsLabelLimit, config.prices.currency);
+  const ingest = createIngestHandler({ config, spool, drainer, metrics, usageMetrics, log });
   const ctx: CollectorContext = {
     config,
     store,
     spool,
     drainer,
     metrics,
+    usageMetrics,
     log,
     queryAuth: queryAuth(config.queryToken),
     ingestAuth: ingestAuth(config.ingestToken),

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { ConfigError, helpText, loadConfig, type CollectorConfig } from './config.js';
 import { drainSpool } from './drain.js';
 import { startCollector } from './index.js';
+import { recomputeCost, splitRangeArgs } from './cost/recompute.js';
 
 /** `log-collector drain`: empties DATA_DIR's spool into the database; exit 0 once it is empty. */
 async function drain(config: CollectorConfig): Promise<void> {
@@ -29,12 +30,32 @@ async function drain(config: CollectorConfig): Promise<void> {
   log.info({ written }, 'spool drained');
 }
 
+/** `log-collector recompute-cost --from … --to …`: cost set again from the current prices; exit 0 when done. */
+async function recompute(config: CollectorConfig, from: number, to: number): Promise<void> {
+  const log = pino({ level: config.logLevel, base: { service: 'log-collector', command: 'recompute-cost' } });
+  try {
+    const rows = await recomputeCost(config, log, from, to);
+    process.stdout.write(`${rows} rows\n`);
+  } catch (e) {
+    log.error({ err: (e as Error).message }, 'cannot recompute cost');
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const draining = args[0] === 'drain';
+  const recomputing = args[0] === 'recompute-cost';
   let config;
+  let range: { from: number; to: number } | undefined;
   try {
-    config = loadConfig(process.env, draining ? args.slice(1) : args);
+    let rest = draining || recomputing ? args.slice(1) : args;
+    if (recomputing && !args.includes('--help') && !args.includes('-h')) {
+      const r = splitRangeArgs(args.slice(1));
+      range = r;
+      rest = r.rest;
+    }
+    config = loadConfig(process.env, rest);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`log-collector: ${e.message}\n`);
@@ -47,6 +68,7 @@ async function main(): Promise<void> {
     return;
   }
   if (draining) return drain(config);
+  if (range) return recompute(config, range.from, range.to);
   const collector = await startCollector(config);
   const log = collector.context.log;
   log.info({ url: collector.url, ...(collector.ingestUrl !== collector.url ? { ingestUrl: collector.ingestUrl } : {}) }, 'listening');

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parsePostgresUrl, type PostgresConfig } from './store/postgres/url.js';
 import { parseClickhouseUrl, type ClickhouseConfig } from './store/clickhouse/url.js';
+import { BUILTIN_PRICES } from './cost/builtin.js';
+import { loadPriceFile, PriceFileError, PriceTable } from './cost/prices.js';
 
 /** Where the collector stores logs, resolved from MYSQL_DSN / DATABASE_URL / DATA_DIR. */
 export type DatabaseConfig =
@@ -44,6 +46,10 @@ export interface CollectorConfig {
   requestTimeoutMs: number;
   /** Directory of the built dashboard served at `/`. */
   dashboardDir: string;
+  /** Model prices for `cost`: PRICES_FILE, else the built-in table (cost/builtin.ts). */
+  prices: PriceTable;
+  /** Most models (and consumers) with a label of their own in the usage metrics. */
+  metricsLabelLimit: number;
 }
 
 /** `packages/dashboard/dist` of this installation (the same relative place from `src/` and `dist/`). */
@@ -84,6 +90,8 @@ export const OPTIONS: readonly Option[] = [
   { env: 'LOG_LEVEL', flag: 'log-level', kind: 'level', def: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
   { env: 'SHUTDOWN_TIMEOUT_MS', flag: 'shutdown-timeout-ms', kind: 'int', def: '10000', doc: 'On SIGTERM, how long to keep draining the spool into the database' },
   { env: 'REQUEST_TIMEOUT_MS', flag: 'request-timeout-ms', kind: 'int', def: '30000', doc: 'Longest a request may take to arrive, headers (at most 10 s of it) and body; past it 408 and the connection is closed' },
+  { env: 'PRICES_FILE', flag: 'prices-file', kind: 'string', doc: 'JSON price table per 1M tokens, {"currency":"USD","models":{"gpt-4o":{"input":2.5,"output":10,"cached_input":1.25}}}; replaces the built-in one' },
+  { env: 'METRICS_LABEL_LIMIT', flag: 'metrics-label-limit', kind: 'int', def: '20', doc: 'Most models and most consumers with a label of their own in the /metrics token and cost counters (the busiest; the rest are "other")' },
   { env: 'DASHBOARD_DIR', flag: 'dashboard-dir', kind: 'string', doc: 'Directory of the built dashboard served at / (unset: packages/dashboard/dist of this installation)' },
 ];
 
@@ -98,6 +106,8 @@ export function helpText(): string {
     '',
     'Usage: log-collector [options]',
     '       log-collector drain --data-dir DIR [database options]',
+    '       log-collector recompute-cost --from TIME --to TIME [database options] [--prices-file FILE]',
+    '         sets cost again for the rows with from <= start_time < to, from the current prices',
     '         empties the spool under DIR (left by a replica that is gone) into the database and',
     '         exits: 0 once it is empty; retries while the database is down; safe to repeat',
     '',
@@ -251,6 +261,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   else if (get.DATABASE_URL) database = parseDatabaseUrl(get.DATABASE_URL, dataDir);
   else database = { kind: 'sqlite', file: resolve(dataDir, 'access_logs.db') };
 
+  let prices: PriceTable;
+  try {
+    prices = new PriceTable(get.PRICES_FILE ? loadPriceFile(resolve(get.PRICES_FILE)) : BUILTIN_PRICES);
+  } catch (e) {
+    if (e instanceof PriceFileError) throw new ConfigError(`PRICES_FILE ${e.message}`);
+    throw e;
+  }
+
   const level = get.LOG_LEVEL!.toLowerCase();
   if (!LEVELS.has(level)) throw new ConfigError(`LOG_LEVEL must be one of ${[...LEVELS].join(', ')}, got "${get.LOG_LEVEL}"`);
   const cfg: CollectorConfig & { help?: boolean } = {
@@ -273,6 +291,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 0, 3_600_000),
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 100, 3_600_000),
     dashboardDir: get.DASHBOARD_DIR ? resolve(get.DASHBOARD_DIR) : DEFAULT_DASHBOARD_DIR,
+    prices,
+    metricsLabelLimit: int('METRICS_LABEL_LIMIT', 1, 1000),
   };
   if (cfg.ingestPort !== undefined && cfg.ingestPort !== 0 && cfg.ingestPort === cfg.port) throw new ConfigError(`INGEST_PORT (${cfg.ingestPort}) must differ from PORT; leave it unset to serve ingest on PORT`);
   if (cfg.flushSize > cfg.maxBatchRows) throw new ConfigError(`FLUSH_SIZE (${cfg.flushSize}) must not exceed MAX_BATCH_ROWS (${cfg.maxBatchRows})`);

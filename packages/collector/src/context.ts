@@ -6,6 +6,7 @@ import type { IngestHandler } from './ingest/handler.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { Spool } from './spool/spool.js';
 import type { LogStore } from './store/types.js';
+import type { UsageMetrics } from './cost/usage-metrics.js';
 
 /** What every route plugin gets as its options: the collector's parts and the auth guards. */
 export interface CollectorContext {
@@ -14,6 +15,8 @@ export interface CollectorContext {
   spool: Spool;
   drainer: Drainer;
   metrics: CollectorMetrics;
+  /** Tokens and cost by model and consumer, for /metrics. */
+  usageMetrics: UsageMetrics;
   log: Logger;
   /** preHandler enforcing QUERY_TOKEN; use it on every route that reads logs. */
   queryAuth: preHandlerHookHandler;

@@ -100,6 +100,10 @@ export function fullRecord(i: number, ms = 123): Record<string, unknown> {
       case 'integer':
         rec[f.name] = f.name === 'response_code' ? 200 + (i % 3) : 1000 + i;
         break;
+      case 'number':
+        // A decimal every store keeps exactly (10 places).
+        rec[f.name] = 0.0012345678 + i;
+        break;
       case 'object':
         rec[f.name] = { model: 'qwen-max', usage: { input: 3, output: 4 }, note: "it's \"quoted\" \\ 中文 😀" };
         break;

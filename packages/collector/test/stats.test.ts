@@ -141,6 +141,28 @@ function refMetrics(rs: AccessLogRecord[]): Metrics {
     duration_p50: nearestRank(ds, 50),
     duration_p95: nearestRank(ds, 95),
     duration_p99: nearestRank(ds, 99),
+    ...refUsage(rs),
+  };
+}
+
+const r10 = (x: number) => Math.round(x * 1e10) / 1e10;
+
+/** The AI usage metrics, computed here from the records. */
+function refUsage(rs: AccessLogRecord[]): Pick<Metrics, 'cost' | 'cached_tokens' | 'cached_share' | 'output_tokens_per_second' | 'first_token_p50' | 'first_token_p95'> {
+  const priced = rs.filter((r) => typeof r.cost === 'number');
+  const cached = rs.reduce((a, r) => a + (r.cached_tokens ?? 0), 0);
+  const input = rs.reduce((a, r) => a + (r.input_tokens ?? 0), 0);
+  const timed = rs.filter((r) => typeof r.output_tokens === 'number' && ((r.llm_service_duration ?? r.duration) ?? 0) > 0);
+  const genMs = timed.reduce((a, r) => a + (r.llm_service_duration ?? r.duration)!, 0);
+  const genTokens = timed.reduce((a, r) => a + r.output_tokens!, 0);
+  const ft = rs.filter((r) => r.response_type === 'stream' && typeof r.llm_first_token_duration === 'number').map((r) => r.llm_first_token_duration!).sort((a, b) => a - b);
+  return {
+    cost: priced.length ? r10(priced.reduce((a, r) => a + r.cost!, 0)) : null,
+    cached_tokens: cached,
+    cached_share: input > 0 ? Math.round((cached / input) * 1e4) / 1e4 : null,
+    output_tokens_per_second: genMs > 0 ? Math.round((genTokens / (genMs / 1000)) * 1000) / 1000 : null,
+    first_token_p50: nearestRank(ft, 50),
+    first_token_p95: nearestRank(ft, 95),
   };
 }
 

@@ -86,7 +86,11 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const words = answerWords(usage.output);
-    const u = { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.total };
+    const u = {
+      prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.total,
+      ...(usage.cached !== undefined ? { prompt_tokens_details: { cached_tokens: usage.cached } } : {}),
+      ...(usage.reasoning !== undefined ? { completion_tokens_details: { reasoning_tokens: usage.reasoning } } : {}),
+    };
     if (body.stream === true) {
       const send = sse(res);
       for (const w of words) {
@@ -111,7 +115,10 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     const id = `resp_${randomUUID().replace(/-/g, '')}`;
     const words = answerWords(usage.output);
     const text = words.join(' ');
-    const u = { input_tokens: usage.input, output_tokens: usage.output, total_tokens: usage.total, input_tokens_details: { cached_tokens: 0 } };
+    const u = {
+      input_tokens: usage.input, output_tokens: usage.output, total_tokens: usage.total, input_tokens_details: { cached_tokens: usage.cached ?? 0 },
+      ...(usage.reasoning !== undefined ? { output_tokens_details: { reasoning_tokens: usage.reasoning } } : {}),
+    };
     const final = {
       id, object: 'response', status: 'completed', model,
       output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] }],
@@ -132,9 +139,13 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     const model = String(body.model ?? 'claude-mock');
     const id = `msg_${randomUUID().replace(/-/g, '')}`;
     const words = answerWords(usage.output);
+    // Anthropic counts cache reads apart from input_tokens.
+    const input = usage.cached !== undefined
+      ? { input_tokens: usage.input - usage.cached, cache_read_input_tokens: usage.cached, cache_creation_input_tokens: 0 }
+      : { input_tokens: usage.input };
     if (body.stream === true) {
       const send = sse(res);
-      await send('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], usage: { input_tokens: usage.input, output_tokens: 1 } } });
+      await send('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], usage: { ...input, output_tokens: 1 } } });
       await send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
       for (const w of words) await send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: w + ' ' } });
       await send('content_block_stop', { type: 'content_block_stop', index: 0 });
@@ -147,7 +158,7 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
       id, type: 'message', role: 'assistant', model,
       content: [{ type: 'text', text: words.join(' ') }],
       stop_reason: 'end_turn',
-      usage: { input_tokens: usage.input, output_tokens: usage.output },
+      usage: { ...input, output_tokens: usage.output },
     });
   }
 
@@ -156,7 +167,11 @@ export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLl
     const chunk = (text: string, final: boolean): Json => ({
       candidates: [{ content: { role: 'model', parts: [{ text }] }, ...(final ? { finishReason: 'STOP' } : {}) }],
       usageMetadata: final
-        ? { promptTokenCount: usage.input, candidatesTokenCount: usage.output, totalTokenCount: usage.total }
+        ? {
+          promptTokenCount: usage.input, candidatesTokenCount: usage.output - (usage.reasoning ?? 0), totalTokenCount: usage.total,
+          ...(usage.cached !== undefined ? { cachedContentTokenCount: usage.cached } : {}),
+          ...(usage.reasoning !== undefined ? { thoughtsTokenCount: usage.reasoning } : {}),
+        }
         : { promptTokenCount: usage.input },
       modelVersion: model,
     });

@@ -9,6 +9,10 @@ export interface Usage {
   input: number;
   output: number;
   total: number;
+  /** Input tokens "read from the prompt cache" (part of input), when the request asks for caching. */
+  cached?: number;
+  /** Output tokens "spent reasoning" (part of output), when the request asks for reasoning. */
+  reasoning?: number;
 }
 
 export function countWords(text: string): number {
@@ -51,7 +55,14 @@ export function predictUsage(body: unknown): Usage {
   const obj = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const input = Math.max(1, countWords(requestText(obj)));
   const output = requestedMax(obj) ?? DEFAULT_OUTPUT_TOKENS;
-  return { input, output, total: input + output };
+  const usage: Usage = { input, output, total: input + output };
+  // Opt-in details, so that the plain answers stay as they are: half the prompt comes from the
+  // cache when the request names a cache (OpenAI prompt_cache_key, Anthropic cache_control), half
+  // the answer is reasoning when it asks for it (reasoning_effort, reasoning, Gemini thinkingConfig).
+  const gen = obj.generationConfig as Record<string, unknown> | undefined;
+  if (typeof obj.prompt_cache_key === 'string' || JSON.stringify(obj).includes('"cache_control"')) usage.cached = Math.floor(input / 2);
+  if (obj.reasoning_effort !== undefined || obj.reasoning !== undefined || gen?.thinkingConfig !== undefined) usage.reasoning = Math.floor(output / 2);
+  return usage;
 }
 
 /** The answer's words, `n` of them. */

@@ -133,3 +133,16 @@ test('CLI --help lists the options and the CLI serves until SIGTERM', async () =
   const exit = await new Promise((r) => child.on('exit', (c) => r(c)));
   assert.equal(exit, 0);
 });
+
+test('cache and reasoning details only when the request asks for them, in each provider\'s shape', async () => {
+  const words = 'one two three four five six seven eight';
+  const oa = (await (await post('/v1/chat/completions', { model: 'o3-mini', prompt_cache_key: 'k', reasoning_effort: 'low', messages: [{ role: 'user', content: words }] })).json()) as any;
+  assert.deepEqual(oa.usage, { prompt_tokens: 8, completion_tokens: 8, total_tokens: 16, prompt_tokens_details: { cached_tokens: 4 }, completion_tokens_details: { reasoning_tokens: 4 } });
+  const resp = (await (await post('/v1/responses', { model: 'gpt-5', prompt_cache_key: 'k', reasoning: { effort: 'low' }, input: words })).json()) as any;
+  assert.deepEqual([resp.usage.input_tokens_details, resp.usage.output_tokens_details], [{ cached_tokens: 4 }, { reasoning_tokens: 4 }]);
+  const claude = (await (await post('/v1/messages', { model: 'claude-sonnet-4', max_tokens: 6, system: [{ type: 'text', text: words, cache_control: { type: 'ephemeral' } }], messages: [] })).json()) as any;
+  assert.deepEqual(claude.usage, { input_tokens: 4, cache_read_input_tokens: 4, cache_creation_input_tokens: 0, output_tokens: 6 }, 'Anthropic counts cache reads apart');
+  const gem = (await (await post('/v1beta/models/gemini-2.5-pro:generateContent', { contents: [{ parts: [{ text: words }] }], generationConfig: { thinkingConfig: { thinkingBudget: 64 } } })).json()) as any;
+  assert.deepEqual(gem.usageMetadata, { promptTokenCount: 8, candidatesTokenCount: 4, totalTokenCount: 16, thoughtsTokenCount: 4 });
+  assert.deepEqual(predictUsage({ model: 'x', messages: [{ role: 'user', content: 'a' }] }), { input: 1, output: 8, total: 9 }, 'plain requests unchanged');
+});

@@ -92,7 +92,10 @@ async function pipeline(t: TestContext, databaseUrl?: string, flavour: 'higress'
   sent.push(await send(gw, 'slow', 'POST', '/v1/chat/completions', chat('wait for it'), { 'x-mock-latency-ms': '150' }));
   sent.push(await send(gw, 'rate-limited', 'POST', '/v1/chat/completions', chat('too many', { model: 'error-429' })));
   sent.push(await send(gw, 'health', 'GET', '/health'));
-  assert.deepEqual(sent.map((s) => s.status), [200, 200, 200, 200, 200, 429, 200], 'the plugin never changes an answer');
+  // Prompt cache and reasoning asked for: the mock reports them in each provider's keys.
+  sent.push(await send(gw, 'openai-cached-sse', 'POST', '/v1/chat/completions', chat('g h i j k l m n', { stream: true, stream_options: { include_usage: true }, prompt_cache_key: 'k', reasoning_effort: 'low' })));
+  sent.push(await send(gw, 'anthropic-cached', 'POST', '/v1/messages', claude('w x y z', { system: [{ type: 'text', text: 'be brief', cache_control: { type: 'ephemeral' } }] })));
+  assert.deepEqual(sent.map((s) => s.status), [200, 200, 200, 200, 200, 429, 200, 200, 200], 'the plugin never changes an answer');
   assert.match(sent[1].text, /data: \[DONE\]/);
 
   const logs = await queryAll(collector.url, sent.length);
@@ -123,6 +126,22 @@ async function pipeline(t: TestContext, databaseUrl?: string, flavour: 'higress'
   assert.equal(byId.get('rate-limited')!.model, 'error-429', 'the model of a failed call comes from the request');
   assert.equal(byId.get('rate-limited')!.total_tokens, null);
   assert.equal(byId.get('health')!.model, null);
+
+  // AI usage details: cache and reasoning as the mock reported them (Anthropic's cache reads are
+  // part of input_tokens in the record), response type, first-token and service time.
+  for (const id of ['openai-cached-sse', 'anthropic-cached']) {
+    const u = predictUsage(sent.find((s) => s.id === id)!.body);
+    const l = byId.get(id)!;
+    assert.deepEqual([l.cached_tokens, l.reasoning_tokens ?? undefined], [u.cached, u.reasoning], `${id}: cached and reasoning tokens`);
+  }
+  const streamed = byId.get('openai-cached-sse')!;
+  assert.equal(streamed.response_type, 'stream');
+  assert.ok(Number.isInteger(streamed.llm_first_token_duration) && streamed.llm_first_token_duration <= streamed.llm_service_duration && streamed.llm_service_duration <= streamed.duration,
+    `first token ${streamed.llm_first_token_duration} ms, then the whole answer ${streamed.llm_service_duration} ms, within the request's ${streamed.duration} ms`);
+  const plain = byId.get('openai-plain')!;
+  assert.deepEqual([plain.response_type, plain.llm_first_token_duration, plain.cached_tokens], ['normal', null, null]);
+  assert.ok(Number.isInteger(plain.llm_service_duration));
+  assert.deepEqual([byId.get('health')!.response_type, byId.get('health')!.llm_service_duration], [null, null]);
 
   const m = gw.host.plugins[0].metricsSnapshot();
   assert.equal(m['db_log_pusher.records_sent'].value, sent.length);
@@ -155,7 +174,7 @@ async function pipeline(t: TestContext, databaseUrl?: string, flavour: 'higress'
   assert.deepEqual([rec.model, rec.input_tokens, rec.output_tokens, rec.total_tokens, rec.api], ['qwen-max', 21, 17, 38, 'qwen']);
 }
 
-test('end to end on SQLite: each request stored once with method, path, status, bytes, duration, model and tokens', async (t) => {
+test('end to end on SQLite: each request stored once with method, path, status, bytes, duration, model, tokens and their cache and reasoning details', async (t) => {
   await pipeline(t);
 });
 

@@ -1,6 +1,6 @@
 import { FIELDS } from './fields.js';
 
-const JSON_LABEL = { string: 'string', integer: 'integer', object: 'object', 'string-map': 'object (string → string)' } as const;
+const JSON_LABEL = { string: 'string', integer: 'integer', number: 'number', object: 'object', 'string-map': 'object (string → string)' } as const;
 
 /** The README's field table, generated so the docs cannot drift from the field list. */
 export function fieldsMarkdownTable(): string {

@@ -4,11 +4,12 @@
  * plugin's field order — is derived from this array. Add a field here and nowhere else.
  *
  * Order matters: it is the column order of the seed's `access_logs` table (seed/access_logs.sql),
- * followed by the optional capture fields that the seed's reference plugin can also send.
+ * followed by the optional capture fields that the seed's reference plugin can also send, then
+ * the optional AI usage fields (cache, reasoning, latency, session, cost).
  */
 
 /** JSON type of a field on the wire. */
-export type JsonType = 'string' | 'integer' | 'object' | 'string-map';
+export type JsonType = 'string' | 'integer' | 'number' | 'object' | 'string-map';
 
 /** SQL column type per supported database dialect. */
 export interface SqlTypes {
@@ -26,7 +27,7 @@ export interface FieldDef {
   readonly doc: string;
   /** Where the plugin takes the value from (Envoy header, property, or derivation). */
   readonly source: string;
-  /** True for the columns of the seed's table; false for the optional capture columns. */
+  /** True for the columns of the seed's table; false for the optional columns (capture, AI usage). */
   readonly seed: boolean;
   /** NOT NULL in the seed's table. */
   readonly required?: boolean;
@@ -49,6 +50,11 @@ const mediumText: SqlTypes = { mysql: 'MEDIUMTEXT', sqlite: 'TEXT', postgres: 'T
 const int: SqlTypes = { mysql: 'INT', sqlite: 'INTEGER', postgres: 'INTEGER', clickhouse: 'Nullable(Int32)' };
 const bigint: SqlTypes = { mysql: 'BIGINT', sqlite: 'INTEGER', postgres: 'BIGINT', clickhouse: 'Nullable(Int64)' };
 const json: SqlTypes = { mysql: 'JSON', sqlite: 'TEXT', postgres: 'JSONB', clickhouse: 'Nullable(String)' };
+/**
+ * Money: exact decimals with 10 places (a token at $0.01 per 1M tokens is 1e-8) and 8 before
+ * the point. SQLite has no decimal type; REAL keeps 15 significant digits, plenty for a sum.
+ */
+const money: SqlTypes = { mysql: 'DECIMAL(18,10)', sqlite: 'REAL', postgres: 'NUMERIC(18,10)', clickhouse: 'Nullable(Decimal(18, 10))' };
 
 export const FIELDS = [
   {
@@ -97,6 +103,16 @@ export const FIELDS = [
   { name: 'resp_headers', json: 'string-map', sql: json, seed: false, doc: 'Captured response headers (opt-in, secrets redacted)', source: 'response headers' },
   { name: 'req_body', json: 'string', sql: mediumText, maxLength: 1_048_576, seed: false, doc: 'Captured request body (opt-in, truncated to a byte limit)', source: 'request body chunks' },
   { name: 'resp_body', json: 'string', sql: mediumText, maxLength: 1_048_576, seed: false, doc: 'Captured response body (opt-in, truncated to a byte limit)', source: 'response body chunks' },
+  // AI usage. Conventions: input_tokens includes cached reads and cache writes (OpenAI's way;
+  // Anthropic's separate counts are added to it); reasoning and thought tokens are part of output_tokens.
+  { name: 'cached_tokens', json: 'integer', sql: bigint, seed: false, doc: 'Input tokens read from the prompt cache (part of input_tokens)', source: 'ai_log input_token_details.cached_tokens / cache_read_input_tokens, else response usage details (JSON or SSE)' },
+  { name: 'cache_write_tokens', json: 'integer', sql: bigint, seed: false, doc: 'Input tokens written to the prompt cache (part of input_tokens)', source: 'ai_log cache_creation_input_tokens, else response usage (Anthropic)' },
+  { name: 'reasoning_tokens', json: 'integer', sql: bigint, seed: false, doc: 'Reasoning (thought) tokens (part of output_tokens)', source: 'ai_log output_token_details.reasoning_tokens, else response usage details (JSON or SSE)' },
+  { name: 'llm_first_token_duration', json: 'integer', sql: bigint, seed: false, doc: 'Time to the first token of the response (ms)', source: 'ai_log llm_first_token_duration, else the first body chunk of an SSE response' },
+  { name: 'llm_service_duration', json: 'integer', sql: bigint, seed: false, doc: 'Time the model took to answer (ms)', source: 'ai_log llm_service_duration, else the end of the response' },
+  { name: 'response_type', json: 'string', sql: varchar(16), maxLength: 16, seed: false, doc: 'stream or normal', source: 'ai_log response_type, else the response content-type' },
+  { name: 'session_id', json: 'string', sql: varchar(255), maxLength: 255, seed: false, extraIndex: true, doc: 'Conversation/session id', source: 'ai_log session_id' },
+  { name: 'cost', json: 'number', sql: money, seed: false, doc: "Request cost in the price table's currency (null: model without a price)", source: 'computed by the collector from tokens and its price table' },
 ] as const satisfies readonly FieldDef[];
 
 export type Field = (typeof FIELDS)[number];
@@ -108,7 +124,7 @@ export const FIELD_NAMES: readonly FieldName[] = FIELDS.map((f) => f.name);
 /** Fields that the seed's table has (seed/access_logs.sql). */
 export const SEED_FIELDS: readonly Field[] = FIELDS.filter((f) => f.seed);
 
-/** Optional capture fields absent from the seed's table; the collector adds them when it may. */
+/** Optional fields absent from the seed's table (capture, AI usage); the collector adds them when it may. */
 export const OPTIONAL_FIELDS: readonly Field[] = FIELDS.filter((f) => !f.seed);
 
 const BY_NAME = new Map<string, Field>(FIELDS.map((f) => [f.name, f]));

@@ -9,6 +9,8 @@ function propertySchema(f: Field): Record<string, unknown> {
       const max = f.sql.mysql === 'INT' ? INT_MAX : Number.MAX_SAFE_INTEGER;
       return { type: ['integer', 'null'], minimum: f.sql.mysql === 'INT' ? -INT_MAX - 1 : Number.MIN_SAFE_INTEGER, maximum: max };
     }
+    case 'number':
+      return { type: ['number', 'null'], minimum: 0 };
     case 'object':
       // ai_log: an object, or a string holding JSON (gateways often double-encode it).
       return { type: ['object', 'string', 'null'] };

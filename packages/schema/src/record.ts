@@ -4,6 +4,7 @@ import type { Field, FieldName } from './fields.js';
 export interface JsonTypeMap {
   string: string;
   integer: number;
+  number: number;
   object: Record<string, unknown>;
   'string-map': Record<string, string>;
 }

@@ -29,8 +29,22 @@ test('the field list holds the seed table columns, in the seed order, with the s
   }
 });
 
-test('optional capture fields are the four the reference plugin can send', () => {
-  assert.deepEqual(OPTIONAL_FIELDS.map((f) => f.name), ['req_headers', 'resp_headers', 'req_body', 'resp_body']);
+test('optional fields: the four capture fields the reference plugin can send, then the AI usage fields', () => {
+  assert.deepEqual(OPTIONAL_FIELDS.map((f) => f.name), [
+    'req_headers', 'resp_headers', 'req_body', 'resp_body',
+    'cached_tokens', 'cache_write_tokens', 'reasoning_tokens', 'llm_first_token_duration', 'llm_service_duration',
+    'response_type', 'session_id', 'cost',
+  ]);
+});
+
+test('cost is an exact decimal where the database has one, a non-negative number on the wire', () => {
+  const cost = FIELDS.find((f) => f.name === 'cost')!;
+  assert.equal(cost.sql.mysql, 'DECIMAL(18,10)');
+  assert.equal(cost.sql.postgres, 'NUMERIC(18,10)');
+  assert.equal(cost.sql.clickhouse, 'Nullable(Decimal(18, 10))');
+  const s = recordJsonSchema() as { properties: Record<string, { type: string[]; minimum?: number }> };
+  assert.deepEqual(s.properties.cost.type, ['number', 'null']);
+  assert.equal(s.properties.cost.minimum, 0);
 });
 
 test('every dialect DDL names every field', () => {

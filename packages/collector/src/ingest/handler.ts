@@ -4,6 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { bearerCheck } from '../auth.js';
 import type { CollectorConfig } from '../config.js';
+import { priceRow } from '../cost/row.js';
+import type { UsageMetrics } from '../cost/usage-metrics.js';
 import type { Drainer } from '../drainer/index.js';
 import { SpoolWriteError } from '../errors.js';
 import { answerFor } from '../http/answers.js';
@@ -53,10 +55,12 @@ export interface IngestParts {
   spool: Spool;
   drainer: Pick<Drainer, 'poke'>;
   metrics: CollectorMetrics;
+  /** Tokens and cost by model and consumer, counted once records are accepted. */
+  usageMetrics: Pick<UsageMetrics, 'observe'>;
   log: Logger;
 }
 
-export function createIngestHandler({ metrics, spool, drainer, config, log }: IngestParts): IngestHandler {
+export function createIngestHandler({ metrics, usageMetrics, spool, drainer, config, log }: IngestParts): IngestHandler {
   const auth = bearerCheck(config.ingestToken, 'ingest');
 
   async function accept(body: Buffer, ndjson: boolean): Promise<number> {
@@ -65,6 +69,8 @@ export function createIngestHandler({ metrics, spool, drainer, config, log }: In
     let rows;
     try {
       rows = parseIngestBody(body, ndjson, config.maxRecordsPerRequest);
+      // Priced at ingest and stored, so a later price change does not rewrite history.
+      for (const r of rows) priceRow(r, config.prices);
     } catch (e) {
       metrics.recordsRejected.inc();
       throw e;
@@ -82,6 +88,7 @@ export function createIngestHandler({ metrics, spool, drainer, config, log }: In
       throw new SpoolWriteError(e);
     }
     metrics.recordsAccepted.inc(rows.length);
+    usageMetrics.observe(rows);
     return rows.length;
   }
 

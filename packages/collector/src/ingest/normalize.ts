@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { FIELDS, recordJsonSchema, type Field } from '@db-log-pusher/schema';
 import { BadRequestError } from '../errors.js';
 import { parseTimestamp, toIso } from '../time.js';
+import { deriveAiFields } from './ai-fields.js';
 
 /**
  * One normalised record: the values of FIELDS in order, ready for any store. start_time is
@@ -63,11 +64,12 @@ const START_TIME = 1;
 const STRING = 2;
 const OBJECT = 3;
 const STRING_MAP = 4;
+const NUMBER = 5;
 
 /** How each field of FIELDS is normalised, worked out once rather than per record. */
 const PLAN: readonly { name: string; kind: number; maxLength?: number; text: boolean }[] = FIELDS.map((f: Field) => ({
   name: f.name,
-  kind: f.json === 'integer' ? INTEGER : f.json === 'string' ? (f.name === 'start_time' ? START_TIME : STRING) : f.json === 'object' ? OBJECT : STRING_MAP,
+  kind: f.json === 'integer' ? INTEGER : f.json === 'number' ? NUMBER : f.json === 'string' ? (f.name === 'start_time' ? START_TIME : STRING) : f.json === 'object' ? OBJECT : STRING_MAP,
   maxLength: 'maxLength' in f ? f.maxLength : undefined,
   text: f.sql.mysql === 'TEXT',
 }));
@@ -157,6 +159,7 @@ export function normalizeRecord(rec: unknown, where: string): Row {
   }
   const r = rec as Record<string, unknown>;
   const row: Row = new Array(PLAN.length);
+  let aiLog: Record<string, unknown> | undefined;
   for (let i = 0; i < PLAN.length; i++) {
     const f = PLAN[i];
     const v = r[f.name];
@@ -175,6 +178,11 @@ export function normalizeRecord(rec: unknown, where: string): Row {
         row[i] = n;
         break;
       }
+      case NUMBER:
+        // cost: the JSON Schema keeps it a number >= 0; held under the column's 8 integer digits.
+        if ((v as number) >= 1e8) throw new BadRequestError(f.name, `${where}: ${f.name} must be below 100000000, got ${v as number}`);
+        row[i] = v as number;
+        break;
       case START_TIME: {
         const s = v as string;
         // Fast path: already RFC 3339 UTC with milliseconds, as the plugin sends it; that form
@@ -213,9 +221,11 @@ export function normalizeRecord(rec: unknown, where: string): Row {
           }
           if (nestsDeeper(parsed, MAX_JSON_DEPTH)) throw tooDeep(f.name, where);
           row[i] = JSON.stringify(parsed);
+          aiLog = parsed as Record<string, unknown>;
         } else {
           if (nestsDeeper(v, MAX_JSON_DEPTH)) throw tooDeep(f.name, where);
           row[i] = JSON.stringify(v);
+          aiLog = v as Record<string, unknown>;
         }
         break;
       }
@@ -224,5 +234,7 @@ export function normalizeRecord(rec: unknown, where: string): Row {
         break;
     }
   }
+  // The AI usage fields the record left out, from ai_log (the only object field).
+  if (aiLog) deriveAiFields(row, aiLog);
   return row;
 }

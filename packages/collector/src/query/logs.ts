@@ -5,7 +5,7 @@ import type { SqlReader } from '../store/sql-reader.js';
 import { filtersToSql, parseIntParam, parseLogFilters } from './filters.js';
 
 /** Columns `/query` may sort by: the row id and every scalar column (not JSON or bodies). */
-export const SORTABLE: ReadonlySet<string> = new Set(['id', ...FIELDS.filter((f) => f.json === 'string' || f.json === 'integer').map((f) => f.name)]);
+export const SORTABLE: ReadonlySet<string> = new Set(['id', ...FIELDS.filter((f) => f.json === 'string' || f.json === 'integer' || f.json === 'number').map((f) => f.name)]);
 
 export const DEFAULT_PAGE_SIZE = 10;
 export const MAX_PAGE_SIZE = 100;
@@ -59,7 +59,7 @@ export function rowToLog(row: Record<string, unknown>): StoredAccessLog {
       const t = v instanceof Date ? v.getTime() : parseTimestamp(String(v));
       out[f.name] = t === undefined ? String(v) : toIso(t);
     } else if (f.json === 'object' || f.json === 'string-map') out[f.name] = parseJson(v);
-    else if (f.json === 'integer') out[f.name] = typeof v === 'number' ? v : Number(v);
+    else if (f.json === 'integer' || f.json === 'number') out[f.name] = typeof v === 'number' ? v : Number(v);
     else out[f.name] = String(v);
   }
   return out as StoredAccessLog;

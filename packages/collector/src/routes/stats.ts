@@ -3,6 +3,7 @@ import { filtersToSql, parseLogFilters, type LogFilters } from '../query/filters
 import { computeStats, parseStatsOptions, SqliteStatsRunner, StatsBusyError, StatsParamError, type StatsOptions } from '../stats/index.js';
 import type { RoutePlugin } from '../context.js';
 import { noStore } from './no-store.js';
+import { ALL_COLUMNS, usageSql } from '../stats/usage.js';
 
 /**
  * `GET /stats`: the `/query` filters plus `group_by`, `interval` and `limit`; answers KPIs for the
@@ -43,6 +44,8 @@ export const statsRoutes: RoutePlugin = async (app, ctx) => {
         start: filters.start !== undefined ? new Date(filters.start) : null,
         end: filters.end !== undefined ? new Date(filters.end) : null,
       },
+      // Per request: the store learns its columns when it first reaches the database.
+      usage: usageSql(ctx.config.prices, reader.dialect, ctx.store.hasColumn?.bind(ctx.store) ?? ALL_COLUMNS),
     };
     try {
       return runner ? await runner.run(input) : await computeStats({ reader, ...input });

@@ -4,6 +4,7 @@ import { statsSqlFor } from '../store/catalog.js';
 import type { StatsDialect } from './dialect.js';
 import { MAX_BUCKETS, StatsParamError, type StatsOptions } from './params.js';
 import type { GroupKey, GroupTotals, Kpis, MetricName, Metrics, Series, StatsResult } from './types.js';
+import type { UsageSql } from './usage.js';
 
 export type { GroupKey, GroupTotals, Kpis, MetricName, Metrics, Series, StatsResult } from './types.js';
 
@@ -39,7 +40,10 @@ export interface StatsRange {
 const METRIC_NAMES: readonly MetricName[] = [
   'requests', 'errors', 'errors_5xx', 'input_tokens', 'output_tokens', 'total_tokens',
   'bytes_received', 'bytes_sent', 'duration_avg', 'duration_p50', 'duration_p95', 'duration_p99',
+  'cost', 'cached_tokens', 'cached_share', 'output_tokens_per_second', 'first_token_p50', 'first_token_p95',
 ];
+/** Series values that are null, not 0, in an empty bucket. */
+const NULL_WHEN_EMPTY = new Set<MetricName>(['duration_avg', 'duration_p50', 'duration_p95', 'duration_p99', 'cached_share', 'output_tokens_per_second', 'first_token_p50', 'first_token_p95']);
 
 /** Numeric group columns are not passed through NULLIF(col, '') (MySQL would turn 0 into NULL). */
 const NUMERIC_GROUPS = new Set(['response_code']);
@@ -63,6 +67,19 @@ interface MetricsQuery {
   bucketSeconds: number | null;
   kpi: boolean;
   where: string;
+  usage: UsageSql;
+}
+
+/**
+ * The AI usage sums: cost, cached tokens, and output tokens over generation time (the model's
+ * service time where ai_log gave it, else the request's duration) for output tokens per second.
+ */
+// Aliases never repeat a column name: ClickHouse resolves a name to its alias anywhere in the
+// query, so an expression over output_tokens would read SUM(output_tokens) inside another SUM.
+function usageCols(u: UsageSql): string {
+  const gen = u.service ? 'COALESCE(llm_service_duration, duration)' : 'duration';
+  return `,\n  SUM(${u.cost}) AS sum_cost${u.cached ? ', SUM(cached_tokens) AS sum_cached' : ''},
+  SUM(CASE WHEN ${gen} > 0 THEN output_tokens END) AS gen_tokens, SUM(CASE WHEN output_tokens IS NOT NULL AND ${gen} > 0 THEN ${gen} END) AS gen_ms`;
 }
 
 function groupExpr(col: string | null): string {
@@ -76,9 +93,9 @@ function sumsSql(sd: StatsDialect, table: string, q: MetricsQuery): string {
   return `SELECT ${groupExpr(q.groupCol)} AS g, ${bucketExpr(sd, q.bucketSeconds)} AS b, COUNT(*) AS requests,
   SUM(CASE WHEN response_code >= 400 THEN 1 ELSE 0 END) AS errors,
   SUM(CASE WHEN response_code >= 500 THEN 1 ELSE 0 END) AS errors_5xx,
-  SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(total_tokens) AS total_tokens,
+  SUM(input_tokens) AS sum_in, SUM(output_tokens) AS sum_out, SUM(total_tokens) AS sum_total,
   SUM(bytes_received) AS bytes_received, SUM(bytes_sent) AS bytes_sent,
-  SUM(duration) AS dsum, COUNT(duration) AS dcount${kpiCols}
+  SUM(duration) AS dsum, COUNT(duration) AS dcount${usageCols(q.usage)}${kpiCols}
 FROM ${table} WHERE ${q.where}${groupBy(keyExprs(sd, q))}`;
 }
 
@@ -100,21 +117,22 @@ function groupBy(exprs: string[]): string {
  * rows), then a running total over it with a window function; the pN value is the first
  * duration whose running total reaches ceil(N% of the count). Only aggregated rows come back.
  */
-function percentilesSql(sd: StatsDialect, table: string, q: MetricsQuery): string {
+function percentilesSql(sd: StatsDialect, table: string, q: MetricsQuery, col = 'duration', cond = ''): string {
   const rank = (p: number) => sd.idiv(`n * ${p} + 99`, '100');
   const pct = (p: number) => `MIN(CASE WHEN cs >= ${rank(p)} THEN d END)`;
   const parts = [q.groupCol ? 'g' : '', q.bucketSeconds ? 'b' : ''].filter(Boolean);
   if (sd.percentilesSql) {
     const group = groupExpr(q.groupCol);
     const bucket = bucketExpr(sd, q.bucketSeconds);
-    return sd.percentilesSql({ group, bucket, hasGroup: !!q.groupCol, hasBucket: !!q.bucketSeconds, keys: keyExprs(sd, q), parts, table, where: q.where });
+    const where = `${q.where} AND ${col} IS NOT NULL${cond ? ` AND ${cond}` : ''}`;
+    return sd.percentilesSql({ group, bucket, hasGroup: !!q.groupCol, hasBucket: !!q.bucketSeconds, keys: keyExprs(sd, q), parts, table, where, column: col });
   }
   // The constant keys are selected as constants: PostgreSQL takes no bare column outside GROUP BY.
   const partition = parts.length ? `PARTITION BY ${parts.join(', ')} ` : '';
   return `WITH h AS (
-  SELECT ${groupExpr(q.groupCol)} AS g, ${bucketExpr(sd, q.bucketSeconds)} AS b, duration AS d, COUNT(*) AS c
-  FROM ${table} WHERE ${q.where} AND duration IS NOT NULL
-  GROUP BY ${[...keyExprs(sd, q), 'duration'].join(', ')}
+  SELECT ${groupExpr(q.groupCol)} AS g, ${bucketExpr(sd, q.bucketSeconds)} AS b, ${col} AS d, COUNT(*) AS c
+  FROM ${table} WHERE ${q.where} AND ${col} IS NOT NULL${cond ? ` AND ${cond}` : ''}
+  GROUP BY ${[...keyExprs(sd, q), col].join(', ')}
 ), cum AS (
   SELECT g, b, d, SUM(c) OVER (${partition}ORDER BY d ROWS UNBOUNDED PRECEDING) AS cs,
     SUM(c) OVER (${partition.trim()}) AS n
@@ -127,15 +145,22 @@ function bucketExpr(sd: StatsDialect, seconds: number | null): string {
   return seconds ? `${sd.idiv(sd.epochSeconds('start_time'), String(seconds))} * ${seconds}` : '0';
 }
 
-/** Runs both queries and joins their rows on (group, bucket). */
+/** First-token time percentiles are of streams only: a non-stream answer's first token is its whole body. */
+function firstTokenSql(sd: StatsDialect, table: string, q: MetricsQuery): string {
+  return percentilesSql(sd, table, q, 'llm_first_token_duration', "response_type = 'stream'");
+}
+
+/** Runs the queries (sums, duration percentiles, first-token percentiles) and joins their rows on (group, bucket). */
 async function metricsRows(reader: SqlReader, sd: StatsDialect, table: string, q: MetricsQuery, params: unknown[]): Promise<Record<string, unknown>[]> {
   const sums = await reader.all(sumsSql(sd, table, q), params);
   if (!sums.length) return sums;
-  const pcts = await reader.all(percentilesSql(sd, table, q), params);
-  const byKey = new Map(pcts.map((r) => [`${keyId(normKey(r.g))}|${num(r.b)}`, r]));
+  const id = (r: Record<string, unknown>) => `${keyId(normKey(r.g))}|${num(r.b)}`;
+  const pcts = new Map((await reader.all(percentilesSql(sd, table, q), params)).map((r) => [id(r), r]));
+  const first = q.usage.firstToken ? new Map((await reader.all(firstTokenSql(sd, table, q), params)).map((r) => [id(r), r])) : null;
   return sums.map((r) => {
-    const p = byKey.get(`${keyId(normKey(r.g))}|${num(r.b)}`);
-    return { ...r, p50: p?.p50 ?? null, p95: p?.p95 ?? null, p99: p?.p99 ?? null };
+    const p = pcts.get(id(r));
+    const f = first?.get(id(r));
+    return { ...r, p50: p?.p50 ?? null, p95: p?.p95 ?? null, p99: p?.p99 ?? null, ft50: f?.p50 ?? null, ft95: f?.p95 ?? null };
   });
 }
 
@@ -145,9 +170,9 @@ function toMetrics(row: Record<string, unknown>): Metrics {
     requests: num(row.requests),
     errors: num(row.errors),
     errors_5xx: num(row.errors_5xx),
-    input_tokens: num(row.input_tokens),
-    output_tokens: num(row.output_tokens),
-    total_tokens: num(row.total_tokens),
+    input_tokens: num(row.sum_in),
+    output_tokens: num(row.sum_out),
+    total_tokens: num(row.sum_total),
     bytes_received: num(row.bytes_received),
     bytes_sent: num(row.bytes_sent),
     // From the exact integer sum and count, not AVG(): MySQL's AVG is a DECIMAL with 4 digits.
@@ -155,6 +180,25 @@ function toMetrics(row: Record<string, unknown>): Metrics {
     duration_p50: numOrNull(row.p50),
     duration_p95: numOrNull(row.p95),
     duration_p99: numOrNull(row.p99),
+    ...usageMetrics(row),
+  };
+}
+
+const round = (x: number, places: number) => Math.round(x * 10 ** places) / 10 ** places;
+
+function usageMetrics(row: Record<string, unknown>): Pick<Metrics, 'cost' | 'cached_tokens' | 'cached_share' | 'output_tokens_per_second' | 'first_token_p50' | 'first_token_p95'> {
+  const input = num(row.sum_in);
+  const cached = numOrNull(row.sum_cached);
+  const genMs = num(row.gen_ms);
+  const cost = numOrNull(row.sum_cost);
+  return {
+    // Summed in the database (exact decimals on MySQL and PostgreSQL), shown to 10 places as stored.
+    cost: cost === null ? null : round(cost, 10),
+    cached_tokens: cached,
+    cached_share: cached !== null && input > 0 ? round(cached / input, 4) : null,
+    output_tokens_per_second: genMs > 0 ? round(num(row.gen_tokens) / (genMs / 1000), 3) : null,
+    first_token_p50: numOrNull(row.ft50),
+    first_token_p95: numOrNull(row.ft95),
   };
 }
 
@@ -162,6 +206,7 @@ function emptyMetrics(): Metrics {
   return {
     requests: 0, errors: 0, errors_5xx: 0, input_tokens: 0, output_tokens: 0, total_tokens: 0,
     bytes_received: 0, bytes_sent: 0, duration_avg: null, duration_p50: null, duration_p95: null, duration_p99: null,
+    cost: null, cached_tokens: null, cached_share: null, output_tokens_per_second: null, first_token_p50: null, first_token_p95: null,
   };
 }
 
@@ -190,7 +235,11 @@ export interface ComputeStatsInput {
   options: StatsOptions;
   range?: StatsRange;
   table?: string;
+  /** The AI usage columns the table has and the cost expression (default: every column, stored cost). */
+  usage?: UsageSql;
 }
+
+const STORED_USAGE: UsageSql = { cost: 'cost', currency: 'USD', cached: true, firstToken: true, service: true, session: true };
 
 export async function computeStats(input: ComputeStatsInput): Promise<StatsResult> {
   const { reader, filter, options } = input;
@@ -199,6 +248,10 @@ export async function computeStats(input: ComputeStatsInput): Promise<StatsResul
   const where = whereCondition(filter.where);
   const params = [...filter.params];
   const range = input.range ?? {};
+  const usage = input.usage ?? STORED_USAGE;
+  if (options.groupBy === 'session_id' && !usage.session) {
+    throw new StatsParamError([{ param: 'group_by', message: 'the access-log table has no session_id column (the collector may not add it): group by another column' }]);
+  }
 
   // Bucket bounds are checked before any heavy query runs, so a too-fine interval costs nothing.
   let buckets: number[] | null = null;
@@ -209,12 +262,13 @@ export async function computeStats(input: ComputeStatsInput): Promise<StatsResul
   const result: StatsResult = {
     status: 'success',
     group_by: options.groupBy,
+    currency: usage.currency,
     interval: options.interval,
     interval_seconds: options.intervalSeconds,
     range: { start: range.start ? range.start.toISOString() : null, end: range.end ? range.end.toISOString() : null },
   };
   if (options.kpis) {
-    const [kpiRow] = await metricsRows(reader, sd, table, { groupCol: null, bucketSeconds: null, kpi: true, where }, params);
+    const [kpiRow] = await metricsRows(reader, sd, table, { groupCol: null, bucketSeconds: null, kpi: true, where, usage }, params);
     const totals = kpiRow ? toMetrics(kpiRow) : emptyMetrics();
     result.kpis = {
       ...totals,
@@ -228,7 +282,7 @@ export async function computeStats(input: ComputeStatsInput): Promise<StatsResul
   let topKeys: GroupKey[] | null = null;
   if (options.groupBy) {
     // Sums for every group to rank them; percentiles only for the groups that are returned.
-    const q = { groupCol: options.groupBy, bucketSeconds: null, kpi: false, where };
+    const q = { groupCol: options.groupBy, bucketSeconds: null, kpi: false, where, usage };
     const rows = await reader.all(sumsSql(sd, table, q), params);
     const groups = rows.map((r) => ({ key: normKey(r.g), ...toMetrics(r) })).sort(compareGroups).slice(0, options.limit);
     topKeys = groups.map((g) => g.key);
@@ -236,11 +290,16 @@ export async function computeStats(input: ComputeStatsInput): Promise<StatsResul
       const only = restrictToKeys(where, params, options.groupBy, topKeys);
       const pcts = await reader.all(percentilesSql(sd, table, { ...q, where: only.where }), only.params);
       const byKey = new Map(pcts.map((r) => [keyId(normKey(r.g)), r]));
+      const first = usage.firstToken ? await reader.all(firstTokenSql(sd, table, { ...q, where: only.where }), only.params) : [];
+      const firstByKey = new Map(first.map((r) => [keyId(normKey(r.g)), r]));
       for (const g of groups) {
         const p = byKey.get(keyId(g.key));
         g.duration_p50 = numOrNull(p?.p50);
         g.duration_p95 = numOrNull(p?.p95);
         g.duration_p99 = numOrNull(p?.p99);
+        const f = firstByKey.get(keyId(g.key));
+        g.first_token_p50 = numOrNull(f?.p50);
+        g.first_token_p95 = numOrNull(f?.p95);
       }
     }
     result.groups = groups;
@@ -248,7 +307,7 @@ export async function computeStats(input: ComputeStatsInput): Promise<StatsResul
 
   if (buckets) {
     result.timestamps = buckets;
-    result.series = await timeSeries(reader, sd, table, where, params, options, buckets, topKeys);
+    result.series = await timeSeries(reader, sd, table, where, params, options, buckets, topKeys, usage);
   }
   return result;
 }
@@ -284,7 +343,7 @@ async function bucketStarts(
 
 async function timeSeries(
   reader: SqlReader, sd: StatsDialect, table: string, where: string, params: unknown[],
-  options: StatsOptions, buckets: number[], topKeys: GroupKey[] | null,
+  options: StatsOptions, buckets: number[], topKeys: GroupKey[] | null, usage: UsageSql,
 ): Promise<Series[]> {
   const step = options.intervalSeconds as number;
   let seriesWhere = where;
@@ -293,13 +352,13 @@ async function timeSeries(
     if (topKeys.length === 0) return [];
     ({ where: seriesWhere, params: seriesParams } = restrictToKeys(where, params, options.groupBy, topKeys));
   }
-  const rows = await metricsRows(reader, sd, table, { groupCol: options.groupBy, bucketSeconds: step, kpi: false, where: seriesWhere }, seriesParams);
+  const rows = await metricsRows(reader, sd, table, { groupCol: options.groupBy, bucketSeconds: step, kpi: false, where: seriesWhere, usage }, seriesParams);
   const index = new Map<number, number>(buckets.map((t, i) => [t, i]));
   const keys: GroupKey[] = options.groupBy && topKeys ? topKeys : [null];
   const byKey = new Map<string, Series>();
   const series = keys.map((key) => {
     const values = {} as Series['values'];
-    for (const m of METRIC_NAMES) values[m] = buckets.map(() => (m.startsWith('duration_') ? null : 0));
+    for (const m of METRIC_NAMES) values[m] = buckets.map(() => (NULL_WHEN_EMPTY.has(m) ? null : 0));
     const s: Series = { key, values };
     byKey.set(keyId(key), s);
     return s;

@@ -24,6 +24,12 @@ export interface StatsDialect {
   clientKey(): string;
   /** 1 when ai_log records a fallback (a non-empty `fallback_from`), else 0. */
   isFallback(): string;
+  /**
+   * For pricing at query time (cost/sql.ts): characters of `s` from `from` (1-based), `length`
+   * of them or to the end; and the position of the first `/` in `s`, 0 when there is none.
+   */
+  substr(s: string, from: string, length?: number): string;
+  slashPos(s: string): string;
   /** The percentile query, for a database without CTEs or window functions (ClickHouse). */
   percentilesSql?(parts: PercentileParts): string;
 }
@@ -39,7 +45,10 @@ export interface PercentileParts {
   keys: string[];
   parts: string[];
   table: string;
+  /** The condition, including `column IS NOT NULL` and any further one. */
   where: string;
+  /** The column whose percentiles are taken (duration, llm_first_token_duration). */
+  column: string;
 }
 
 // `fallback_from` is the ai_log attribute Higress's AI observability set-up configures on

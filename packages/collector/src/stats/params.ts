@@ -16,6 +16,7 @@ export const GROUP_BY_COLUMNS = [
   'response_code',
   'authority',
   'instance_id',
+  'session_id',
 ] as const;
 export type GroupByColumn = (typeof GROUP_BY_COLUMNS)[number];
 

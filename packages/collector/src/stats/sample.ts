@@ -31,6 +31,21 @@ export interface SampleOptions {
   spanMs: number;
 }
 
+/** Deterministic AI usage fields of the i-th sample record; cost as if priced 2 / 8 per 1M (the last model unpriced). */
+function aiUsage(i: number, input: number, output: number, model: string | null): Partial<AccessLogRecord> {
+  const stream = i % 3 !== 0;
+  const cached = i % 4 === 0 ? Math.floor(input / 2) : 0;
+  return {
+    cached_tokens: cached,
+    reasoning_tokens: i % 5 === 0 ? Math.floor(output / 3) : 0,
+    response_type: stream ? 'stream' : 'normal',
+    llm_first_token_duration: 40 + ((i * 37) % 900),
+    llm_service_duration: output > 0 ? 100 + ((i * 53) % 3000) : null,
+    session_id: `sess-${i % 7}`,
+    cost: model === SAMPLE_MODELS[SAMPLE_MODELS.length - 1] ? null : ((input - cached) * 2 + cached + output * 8) / 1e6,
+  };
+}
+
 export function sampleRecords(opts: SampleOptions): AccessLogRecord[] {
   const rnd = prng(opts.seed ?? 42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
@@ -47,9 +62,12 @@ export function sampleRecords(opts: SampleOptions): AccessLogRecord[] {
     const fallback = !mcp && rnd() < 0.05;
     const client = `10.0.${Math.floor(rnd() * 4)}.${1 + Math.floor(rnd() * 20)}`;
     const proxied = rnd() < 0.4;
+    const usage = mcp ? {} : aiUsage(i, input, output, model);
+    // ai_log agrees with the usage fields, so records normalised at ingest (which derives them from it) read the same.
+    const service = usage.llm_service_duration;
     const aiLog: Record<string, unknown> | null = mcp
       ? null
-      : { model, input_token: input, output_token: output, llm_service_duration: 0, ...(fallback ? { fallback_from: 'ai-route-primary' } : {}) };
+      : { model, input_token: input, output_token: output, ...(service != null ? { llm_service_duration: service } : {}), ...(fallback ? { fallback_from: 'ai-route-primary' } : {}) };
     const traceId = `${(i >> 1).toString(16).padStart(16, '0')}${Math.floor(rnd() * 0xffff).toString(16).padStart(4, '0')}`;
     out.push({
       start_time: new Date(t).toISOString(),
@@ -84,6 +102,8 @@ export function sampleRecords(opts: SampleOptions): AccessLogRecord[] {
       input_tokens: mcp ? null : input,
       output_tokens: mcp ? null : output,
       total_tokens: mcp ? null : input + output,
+      // AI usage, from the index alone (no draws from rnd(), so the fields above stay as they were).
+      ...usage,
     });
   }
   return out;

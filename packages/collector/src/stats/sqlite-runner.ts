@@ -42,7 +42,7 @@ export class SqliteStatsRunner {
 
   constructor(private readonly file: string, private readonly timeoutMs = 60_000) {}
 
-  run(input: Pick<ComputeStatsInput, 'filter' | 'options' | 'range'>): Promise<StatsResult> {
+  run(input: Pick<ComputeStatsInput, 'filter' | 'options' | 'range' | 'usage'>): Promise<StatsResult> {
     if (this.closed) return Promise.reject(new StatsBusyError('collector is shutting down'));
     if (this.pending.size >= MAX_QUEUED) return Promise.reject(new StatsBusyError(`${MAX_QUEUED} statistics requests are already waiting`));
     const req: WorkerRequest = {
@@ -50,6 +50,7 @@ export class SqliteStatsRunner {
       filter: { where: input.filter.where, params: [...input.filter.params] },
       options: input.options,
       range: { start: input.range?.start ? input.range.start.getTime() : null, end: input.range?.end ? input.range.end.getTime() : null },
+      usage: input.usage,
     };
     return new Promise<StatsResult>((resolve, reject) => {
       this.pending.set(req.id, { resolve, reject, timer: undefined });

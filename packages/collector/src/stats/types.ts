@@ -20,6 +20,17 @@ export interface Metrics {
   duration_p50: number | null;
   duration_p95: number | null;
   duration_p99: number | null;
+  /** Sum of the rows' cost in the price table's currency; null when no row has a price. */
+  cost: number | null;
+  /** Input tokens read from the prompt cache; null when the table has no such column. */
+  cached_tokens: number | null;
+  /** cached_tokens / input_tokens (4 decimals); null without input tokens or the column. */
+  cached_share: number | null;
+  /** Output tokens per second of generation time (llm_service_duration, else duration); 3 decimals. */
+  output_tokens_per_second: number | null;
+  /** Time to the first token of streamed answers (ms), nearest-rank percentiles. */
+  first_token_p50: number | null;
+  first_token_p95: number | null;
 }
 
 export interface Kpis extends Metrics {
@@ -50,6 +61,8 @@ export interface Series {
 export interface StatsResult {
   status: 'success';
   group_by: string | null;
+  /** Currency of every `cost` (the price table's). */
+  currency: string;
   interval: string | null;
   interval_seconds: number | null;
   /** The range the numbers cover, as requested (null when open). */

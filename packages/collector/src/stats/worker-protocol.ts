@@ -1,5 +1,6 @@
 import type { StatsFilter, StatsResult } from './compute.js';
 import type { StatsOptions } from './params.js';
+import type { UsageSql } from './usage.js';
 
 /** One /stats computation sent to the worker (dates as epoch ms: they cross a thread). */
 export interface WorkerRequest {
@@ -7,6 +8,7 @@ export interface WorkerRequest {
   filter: StatsFilter;
   options: StatsOptions;
   range: { start: number | null; end: number | null };
+  usage?: UsageSql;
 }
 
 export type WorkerReply =

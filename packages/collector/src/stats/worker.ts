@@ -19,7 +19,7 @@ parentPort!.on('message', async (req: WorkerRequest) => {
   let reply: WorkerReply;
   try {
     const range = { start: req.range.start === null ? null : new Date(req.range.start), end: req.range.end === null ? null : new Date(req.range.end) };
-    reply = { id: req.id, result: await computeStats({ reader, filter: req.filter, options: req.options, range }) };
+    reply = { id: req.id, result: await computeStats({ reader, filter: req.filter, options: req.options, range, usage: req.usage }) };
   } catch (e) {
     reply = e instanceof StatsParamError
       ? { id: req.id, paramError: { params: e.params, message: e.message } }

@@ -52,6 +52,17 @@ export interface LogStore {
    * statement, and says how many; RETENTION_DAYS calls it until a batch comes back short.
    */
   deleteOlderThan(cutoffMs: number, limit: number): Promise<number>;
+  /**
+   * Optional: whether the access-log table has this column (false for an optional column the
+   * collector may not add). Unset: every column of FIELDS is there.
+   */
+  hasColumn?(name: string): boolean;
+  /**
+   * Optional: sets `cost = <costSql>` (an SQL expression over the row's columns, see
+   * cost/sql.ts) on the rows with fromMs <= start_time < toMs, and says how many; the table must
+   * have the cost column. An UPDATE in bounded slices; on ClickHouse an ALTER TABLE … UPDATE mutation.
+   */
+  recomputeCost?(costSql: string, fromMs: number, toMs: number): Promise<number>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -87,6 +87,9 @@ export class PusherHttp extends HttpContext {
   private respBody: ByteWriter | null = null;
   private reqBytes: i64 = 0;
   private respBytes: i64 = 0;
+  /** When the first response body byte of a stream (SSE) and the end of the response passed; -1: not yet. */
+  private firstTokenMs: i64 = -1;
+  private responseEndMs: i64 = -1;
 
   constructor(contextId: u32, root: RootContext, public pipeline: Pipeline) {
     super(contextId, root);
@@ -169,7 +172,10 @@ export class PusherHttp extends HttpContext {
   }
 
   onResponseBody(bodySize: u32, endOfStream: bool): u32 {
-    if (this.active) this.consume(BufferType.HttpResponseBody, bodySize, false);
+    if (!this.active) return Action.Continue;
+    if (this.respSse !== null && this.firstTokenMs < 0 && bodySize > 0) this.firstTokenMs = nowMillis();
+    if (endOfStream && this.responseEndMs < 0) this.responseEndMs = nowMillis();
+    this.consume(BufferType.HttpResponseBody, bodySize, false);
     return Action.Continue;
   }
 
@@ -272,38 +278,7 @@ export class PusherHttp extends HttpContext {
     if (mcpTool === null && this.reqScan !== null) mcpTool = this.reqScan!.tool();
     rec.str(F.F_MCP_TOOL, mcpTool);
 
-    // AI: ai-statistics' ai_log first, then the response's own usage, then the request.
-    let model = "";
-    let api = route === null ? "" : apiFromRoute(route);
-    let input: i64 = -1;
-    let output: i64 = -1;
-    let total: i64 = -1;
-    const ai = readAiLog();
-    if (ai !== null) {
-      rec.json(F.F_AI_LOG, ai.text);
-      model = ai.model;
-      if (api.length == 0) api = ai.api;
-      input = ai.input;
-      output = ai.output;
-      total = ai.total;
-    }
-    const rs = this.respScan;
-    if (rs !== null) {
-      if (model.length == 0) model = rs.model;
-      if (input < 0 && output < 0 && total < 0) {
-        input = rs.input;
-        output = rs.output;
-        total = rs.totalTokens();
-      }
-    }
-    if (total < 0 && (input >= 0 || output >= 0)) total = (input < 0 ? 0 : input) + (output < 0 ? 0 : output);
-    if (model.length == 0 && this.reqScan !== null) model = this.reqScan!.model;
-    if (model.length == 0 && path !== null) model = modelFromGeminiPath(path);
-    rec.str(F.F_API, api);
-    rec.str(F.F_MODEL, model);
-    if (input >= 0) rec.int(F.F_INPUT_TOKENS, input);
-    if (output >= 0) rec.int(F.F_OUTPUT_TOKENS, output);
-    if (total >= 0) rec.int(F.F_TOTAL_TOKENS, total);
+    this.aiFields(rec, route, path, now);
 
     if (c.captureHeaders) {
       rec.json(F.F_REQ_HEADERS, this.headersJson(getHeaderPairs(req)));
@@ -315,6 +290,76 @@ export class PusherHttp extends HttpContext {
     const w = new ByteWriter(2048);
     rec.write(w);
     this.target!.sender.enqueue(w.toBuffer(), this.contextId);
+  }
+
+  /**
+   * The AI fields: ai-statistics' ai_log first, then the response's own usage, then the request.
+   * Token counts and their details come as one set, from ai_log when it has any count, else from
+   * the response; times, response type and session each from ai_log, else as seen here.
+   */
+  private aiFields(rec: LogRecord, route: string | null, path: string | null, now: i64): void {
+    let model = "";
+    let api = route === null ? "" : apiFromRoute(route);
+    let input: i64 = -1;
+    let output: i64 = -1;
+    let total: i64 = -1;
+    let cached: i64 = -1;
+    let cacheWrite: i64 = -1;
+    let reasoning: i64 = -1;
+    let firstToken: i64 = -1;
+    let service: i64 = -1;
+    let responseType = "";
+    let session = "";
+    const ai = readAiLog();
+    if (ai !== null) {
+      rec.json(F.F_AI_LOG, ai.text);
+      model = ai.model;
+      if (api.length == 0) api = ai.api;
+      input = ai.input;
+      output = ai.output;
+      total = ai.total;
+      cached = ai.cached;
+      cacheWrite = ai.cacheWrite;
+      reasoning = ai.reasoning;
+      firstToken = ai.firstToken;
+      service = ai.service;
+      responseType = ai.responseType;
+      session = ai.sessionId;
+    }
+    const rs = this.respScan;
+    if (rs !== null) {
+      if (model.length == 0) model = rs.model;
+      if (input < 0 && output < 0 && total < 0) {
+        input = rs.inputTokens();
+        output = rs.outputTokens();
+        total = rs.totalTokens();
+        cached = rs.cachedTokens();
+        cacheWrite = rs.cacheWrite;
+        reasoning = rs.reasoningTokens();
+      }
+      // An LLM's answer (a model or usage in it): its timing as seen here.
+      if (ai !== null || rs.model.length > 0 || rs.hasTokens()) {
+        const stream = this.respSse !== null;
+        if (responseType.length == 0) responseType = stream ? "stream" : "normal";
+        if (firstToken < 0 && stream && this.firstTokenMs >= 0) firstToken = this.firstTokenMs - this.startMs;
+        if (service < 0) service = (this.responseEndMs >= 0 ? this.responseEndMs : now) - this.startMs;
+      }
+    }
+    if (total < 0 && (input >= 0 || output >= 0)) total = (input < 0 ? 0 : input) + (output < 0 ? 0 : output);
+    if (model.length == 0 && this.reqScan !== null) model = this.reqScan!.model;
+    if (model.length == 0 && path !== null) model = modelFromGeminiPath(path);
+    rec.str(F.F_API, api);
+    rec.str(F.F_MODEL, model);
+    if (input >= 0) rec.int(F.F_INPUT_TOKENS, input);
+    if (output >= 0) rec.int(F.F_OUTPUT_TOKENS, output);
+    if (total >= 0) rec.int(F.F_TOTAL_TOKENS, total);
+    if (cached >= 0) rec.int(F.F_CACHED_TOKENS, cached);
+    if (cacheWrite >= 0) rec.int(F.F_CACHE_WRITE_TOKENS, cacheWrite);
+    if (reasoning >= 0) rec.int(F.F_REASONING_TOKENS, reasoning);
+    if (firstToken >= 0) rec.int(F.F_LLM_FIRST_TOKEN_DURATION, firstToken);
+    if (service >= 0) rec.int(F.F_LLM_SERVICE_DURATION, service);
+    rec.str(F.F_RESPONSE_TYPE, responseType);
+    rec.str(F.F_SESSION_ID, session);
   }
 
   /** A JSON object of the headers, secrets redacted, repeated names joined with ",". */

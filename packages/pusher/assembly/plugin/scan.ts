@@ -32,25 +32,40 @@ export const KEY_TOTAL_TOKEN_COUNT: i32 = 14;
 export const KEY_METHOD: i32 = 15;
 export const KEY_PARAMS: i32 = 16;
 export const KEY_NAME: i32 = 17;
+// Usage details: cache and reasoning counts (OpenAI's *_details objects, Anthropic, Gemini).
+export const KEY_PROMPT_TOKENS_DETAILS: i32 = 18;
+export const KEY_INPUT_TOKENS_DETAILS: i32 = 19;
+export const KEY_COMPLETION_TOKENS_DETAILS: i32 = 20;
+export const KEY_OUTPUT_TOKENS_DETAILS: i32 = 21;
+export const KEY_CACHED_TOKENS: i32 = 22;
+export const KEY_REASONING_TOKENS: i32 = 23;
+export const KEY_CACHE_READ_INPUT_TOKENS: i32 = 24;
+export const KEY_CACHE_CREATION_INPUT_TOKENS: i32 = 25;
+export const KEY_CACHED_CONTENT_TOKEN_COUNT: i32 = 26;
+export const KEY_THOUGHTS_TOKEN_COUNT: i32 = 27;
 
-// Known keys by byte length, so an unknown key costs a length test and at most two compares.
+// Known keys by byte length, so an unknown key costs a length test and at most four compares
+// (each a first-byte test, mostly).
 const KEY_NAMES: StaticArray<string> = [
   "", "model", "modelVersion", "message", "response", "usage", "usageMetadata", "prompt_tokens",
   "input_tokens", "promptTokenCount", "completion_tokens", "output_tokens", "candidatesTokenCount",
   "total_tokens", "totalTokenCount", "method", "params", "name",
+  "prompt_tokens_details", "input_tokens_details", "completion_tokens_details", "output_tokens_details",
+  "cached_tokens", "reasoning_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
+  "cachedContentTokenCount", "thoughtsTokenCount",
 ];
-const KEY_COUNT: i32 = 18;
-const MAX_KEY_BYTES: i32 = 20; // longest known key ("candidatesTokenCount")
+const KEY_COUNT: i32 = 28;
+const MAX_KEY_BYTES: i32 = 27; // longest known key ("cache_creation_input_tokens")
+const SLOTS: i32 = 4; // most keys of one length (13: usageMetadata, prompt_tokens, output_tokens, cached_tokens)
 const KEY_BYTES: StaticArray<ArrayBuffer> = new StaticArray<ArrayBuffer>(KEY_COUNT);
-// Per length, up to three candidate ids (0: none).
-const BY_LEN: StaticArray<i32> = new StaticArray<i32>((MAX_KEY_BYTES + 1) * 3);
+// Per length, up to SLOTS candidate ids (0: none).
+const BY_LEN: StaticArray<i32> = new StaticArray<i32>((MAX_KEY_BYTES + 1) * SLOTS);
 for (let i = 1; i < KEY_COUNT; i++) {
   const b = String.UTF8.encode(KEY_NAMES[i]);
   KEY_BYTES[i] = b;
-  const at = b.byteLength * 3;
-  if (BY_LEN[at] == 0) BY_LEN[at] = i;
-  else if (BY_LEN[at + 1] == 0) BY_LEN[at + 1] = i;
-  else BY_LEN[at + 2] = i;
+  let at = b.byteLength * SLOTS;
+  while (BY_LEN[at] != 0) at++;
+  BY_LEN[at] = i;
 }
 
 @inline function keyIs(id: i32, ptr: usize, len: i32): bool {
@@ -61,15 +76,12 @@ for (let i = 1; i < KEY_COUNT; i++) {
 /** Id of the key whose (unescaped) bytes are at ptr..ptr+len. */
 function keyIdOf(ptr: usize, len: i32): i32 {
   if (len < 4 || len > MAX_KEY_BYTES) return KEY_OTHER;
-  const at = len * 3;
-  const a = unchecked(BY_LEN[at]);
-  if (a == 0) return KEY_OTHER;
-  if (keyIs(a, ptr, len)) return a;
-  const b = unchecked(BY_LEN[at + 1]);
-  if (b == 0) return KEY_OTHER;
-  if (keyIs(b, ptr, len)) return b;
-  const c = unchecked(BY_LEN[at + 2]);
-  if (c != 0 && keyIs(c, ptr, len)) return c;
+  const at = len * SLOTS;
+  for (let i = 0; i < SLOTS; i++) {
+    const id = unchecked(BY_LEN[at + i]);
+    if (id == 0) return KEY_OTHER;
+    if (keyIs(id, ptr, len)) return id;
+  }
   return KEY_OTHER;
 }
 
@@ -359,11 +371,24 @@ function parseI64(ptr: usize, len: i32): i64 {
   return any && load<u8>(ptr) != 0x2d ? v : -1;
 }
 
-/** Token usage and model found in a response body (JSON or SSE). -1 means not seen. */
+/**
+ * Token usage and model found in a response body (JSON or SSE). -1 means not seen. The counts
+ * are as the provider reports them; inputTokens() and outputTokens() apply the record's
+ * convention (input includes cache reads and writes, output includes reasoning and thoughts).
+ */
 export class ResponseScan extends ScanSink {
   input: i64 = -1;
   output: i64 = -1;
   total: i64 = -1;
+  /** Cache reads that are part of `input` (OpenAI `*_details.cached_tokens`, Gemini `cachedContentTokenCount`). */
+  cached: i64 = -1;
+  /** Anthropic's cache reads and writes, counted apart from its `input_tokens`. */
+  cacheRead: i64 = -1;
+  cacheWrite: i64 = -1;
+  /** Reasoning tokens that are part of `output` (OpenAI). */
+  reasoning: i64 = -1;
+  /** Gemini's thought tokens, counted apart from `candidatesTokenCount`. */
+  thoughts: i64 = -1;
   // The last non-empty model seen, as bytes: an SSE stream repeats it in every event.
   private modelBuf: StaticArray<u8> = new StaticArray<u8>(MAX_STRING);
   private modelLen: i32 = 0;
@@ -389,22 +414,59 @@ export class ResponseScan extends ScanSink {
 
   onNumber(sc: JsonScanner, ptr: usize, len: i32): void {
     if (sc.depth < 2) return;
-    const p = sc.parentKey();
-    if (p != KEY_USAGE && p != KEY_USAGE_METADATA) return;
     const k = sc.key();
-    if (k < KEY_PROMPT_TOKENS || k > KEY_TOTAL_TOKEN_COUNT) return;
+    if (k == KEY_OTHER) return;
+    const p = sc.parentKey();
+    if (p == KEY_USAGE || p == KEY_USAGE_METADATA) {
+      const v = parseI64(ptr, len);
+      if (v < 0) return;
+      if (k == KEY_PROMPT_TOKENS || k == KEY_INPUT_TOKENS || k == KEY_PROMPT_TOKEN_COUNT) this.input = v;
+      else if (k == KEY_COMPLETION_TOKENS || k == KEY_OUTPUT_TOKENS || k == KEY_CANDIDATES_TOKEN_COUNT) this.output = v;
+      else if (k == KEY_TOTAL_TOKENS || k == KEY_TOTAL_TOKEN_COUNT) this.total = v;
+      else if (k == KEY_CACHED_CONTENT_TOKEN_COUNT) this.cached = v;
+      else if (k == KEY_THOUGHTS_TOKEN_COUNT) this.thoughts = v;
+      else if (k == KEY_CACHE_READ_INPUT_TOKENS) this.cacheRead = v;
+      else if (k == KEY_CACHE_CREATION_INPUT_TOKENS) this.cacheWrite = v;
+      return;
+    }
+    // usage.prompt_tokens_details.cached_tokens and the like, one level further down.
+    if (k != KEY_CACHED_TOKENS && k != KEY_REASONING_TOKENS) return;
+    if (sc.depth < 3) return;
+    const u = sc.keyAt(sc.depth - 2);
+    if (u != KEY_USAGE) return;
     const v = parseI64(ptr, len);
     if (v < 0) return;
-    if (k == KEY_PROMPT_TOKENS || k == KEY_INPUT_TOKENS || k == KEY_PROMPT_TOKEN_COUNT) this.input = v;
-    else if (k == KEY_COMPLETION_TOKENS || k == KEY_OUTPUT_TOKENS || k == KEY_CANDIDATES_TOKEN_COUNT) this.output = v;
-    else this.total = v;
+    if (k == KEY_CACHED_TOKENS && (p == KEY_PROMPT_TOKENS_DETAILS || p == KEY_INPUT_TOKENS_DETAILS)) this.cached = v;
+    else if (k == KEY_REASONING_TOKENS && (p == KEY_COMPLETION_TOKENS_DETAILS || p == KEY_OUTPUT_TOKENS_DETAILS)) this.reasoning = v;
   }
+
+  /** Whether any token count was seen. */
+  hasTokens(): bool { return this.input >= 0 || this.output >= 0 || this.total >= 0; }
+
+  /** Input including Anthropic's separately counted cache reads and writes. */
+  inputTokens(): i64 {
+    if (this.input < 0) return -1;
+    return this.input + (this.cacheRead < 0 ? 0 : this.cacheRead) + (this.cacheWrite < 0 ? 0 : this.cacheWrite);
+  }
+
+  /** Output including Gemini's separately counted thought tokens. */
+  outputTokens(): i64 {
+    if (this.output < 0) return this.thoughts;
+    return this.output + (this.thoughts < 0 ? 0 : this.thoughts);
+  }
+
+  /** Cache reads, whichever provider's key named them. */
+  cachedTokens(): i64 { return this.cached >= 0 ? this.cached : this.cacheRead; }
+
+  reasoningTokens(): i64 { return this.reasoning >= 0 ? this.reasoning : this.thoughts; }
 
   /** Total as reported, else input + output when either is known. */
   totalTokens(): i64 {
     if (this.total >= 0) return this.total;
-    if (this.input < 0 && this.output < 0) return -1;
-    return (this.input < 0 ? 0 : this.input) + (this.output < 0 ? 0 : this.output);
+    const i = this.inputTokens();
+    const o = this.outputTokens();
+    if (i < 0 && o < 0) return -1;
+    return (i < 0 ? 0 : i) + (o < 0 ? 0 : o);
   }
 }
 

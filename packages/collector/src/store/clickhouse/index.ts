@@ -8,7 +8,7 @@ import type { SqlReader } from '../sql-reader.js';
 import { BatchRejectedError, POSITIONS_TABLE, type CommitPosition, type LogStore } from '../types.js';
 import { createTablesSql, isModern, LOCAL_SUFFIX } from './ddl.js';
 import { rowKeys, rowsTsv, type TimeKind } from './rows.js';
-import { bindParams, quote, withFinal } from './sql.js';
+import { bindParams, quote, timeLiteral, withFinal } from './sql.js';
 import type { ClickhouseConfig } from './url.js';
 
 export { parseClickhouseUrl, type ClickhouseConfig } from './url.js';
@@ -53,6 +53,7 @@ export class ClickhouseStore implements LogStore {
   private hasId = true;
   /** Indexes into FIELDS of the columns the table has. */
   private present: number[] = FIELDS.map((_, i) => i);
+  private presentNames: ReadonlySet<string> = new Set(FIELDS.map((f) => f.name));
   /** The spool id of the last write. */
   private spoolId: string | undefined;
 
@@ -144,12 +145,49 @@ export class ClickhouseStore implements LogStore {
     this.final = /Replacing/.test(local ?? engine) || engine === 'Distributed';
     this.keyed = types.has('spool_id') && types.has('id');
     this.hasId = types.has('id');
+    // Optional columns (capture, AI usage) a table made by an older version lacks. Not through a
+    // Distributed table: its shards' tables would need the same ALTER, which is theirs to run.
+    if (engine !== 'Distributed') {
+      for (const f of FIELDS) {
+        if (f.seed || types.has(f.name)) continue;
+        try {
+          await this.command(`ALTER TABLE ${TABLE} ADD COLUMN ${f.name} ${f.sql.clickhouse}`);
+          types.set(f.name, f.sql.clickhouse);
+          this.log.info({ column: f.name }, 'added an optional column to the access-log table');
+        } catch (e) {
+          if (!this.initialised) this.log.warn({ column: f.name, err: (e as Error).message }, 'cannot add an optional column; this field will not be stored');
+        }
+      }
+    }
     if (!this.initialised) {
       const lacking = FIELDS.filter((f) => !types.has(f.name)).map((f) => f.name);
       if (lacking.length) this.log.warn({ columns: lacking }, 'the access-log table lacks these columns; their values are dropped');
       if (!this.keyed) this.log.warn('the access-log table has no spool_id and id columns: a replay after a crash can store rows twice');
     }
     this.present = FIELDS.map((f, i) => (types.has(f.name) ? i : -1)).filter((i) => i >= 0);
+    this.presentNames = new Set(this.present.map((i) => FIELDS[i].name));
+  }
+
+  hasColumn(name: string): boolean {
+    return this.presentNames.has(name);
+  }
+
+  /**
+   * recompute-cost as one mutation (`ALTER TABLE … UPDATE`): ClickHouse rewrites the affected
+   * parts in the background, so the count is of the rows the mutation covers, and the new
+   * values show once it is done (system.mutations). With a cluster, on each shard's table.
+   */
+  async recomputeCost(costSql: string, fromMs: number, toMs: number): Promise<number> {
+    if (!this.initialised) await this.init();
+    const where = `start_time >= ${timeLiteral(fromMs, this.timeKind)} AND start_time < ${timeLiteral(toMs, this.timeKind)}`;
+    const [r] = await this.rows(`SELECT count() AS n FROM ${TABLE} WHERE ${where}`);
+    const n = Number(r?.n ?? 0);
+    if (n === 0) return 0;
+    const table = this.cfg.cluster ? `${TABLE}${LOCAL_SUFFIX} ON CLUSTER ${this.cfg.cluster}` : TABLE;
+    // Cast to the column's type: the mutation's if(where, new, old) finds no common type for Float64 and Decimal.
+    const type = FIELDS.find((f) => f.name === 'cost')!.sql.clickhouse;
+    await this.command(`ALTER TABLE ${table} UPDATE cost = CAST(${costSql} AS ${type}) WHERE ${where}`);
+    return n;
   }
 
   async readPosition(spoolId: string): Promise<SpoolPosition | null> {

@@ -14,6 +14,9 @@ const trim = (s: string) => `replaceRegexpAll(${s}, '^ +| +$', '')`;
 /** ClickHouse's expressions for `/stats`; `epochMsTime`: start_time holds epoch milliseconds (tables on old servers). */
 export function clickhouseStatsDialect(epochMsTime: boolean): StatsDialect {
   const d = {
+    // Bytes, not characters: model names and price keys are ASCII.
+    substr: (s: string, from: string, length?: number) => `substring(${s}, ${from}${length === undefined ? '' : `, ${length}`})`,
+    slashPos: (s: string) => `position(${s}, '/')`,
     idiv: (a: string, b: string) => `intDiv(${a}, ${b})`,
     epochSeconds: (c: string) => (epochMsTime ? `intDiv(${c}, 1000)` : `toUnixTimestamp(toDateTime(${c}))`),
     clientHost: (): string => {
@@ -38,9 +41,9 @@ export function clickhouseStatsDialect(epochMsTime: boolean): StatsDialect {
   arraySort(x -> tupleElement(x, 1), groupArray((d, c))) AS h, arrayCumSum(arrayMap(x -> tupleElement(x, 2), h)) AS cs, arraySum(arrayMap(x -> tupleElement(x, 2), h)) AS n,
   ${pick(50)}, ${pick(95)}, ${pick(99)}
 FROM (
-  SELECT ${p.group} AS g, ${p.bucket} AS b, assumeNotNull(duration) AS d, count() AS c
-  FROM ${p.table} WHERE ${p.where} AND duration IS NOT NULL
-  GROUP BY ${[...p.keys, 'duration'].join(', ')}
+  SELECT ${p.group} AS g, ${p.bucket} AS b, assumeNotNull(${p.column}) AS d, count() AS c
+  FROM ${p.table} WHERE ${p.where}
+  GROUP BY ${[...p.keys, p.column].join(', ')}
 )${p.parts.length ? `\nGROUP BY ${p.parts.join(', ')}` : ''}`;
     },
   };

@@ -44,6 +44,8 @@ export class MysqlStore implements LogStore {
   private readonly pool: mysql.Pool;
   /** Indexes into FIELDS of the columns the table has. */
   private present: number[] = FIELDS.map((_, i) => i);
+  /** Names of the present columns, for hasColumn. */
+  private presentNames: ReadonlySet<string> = new Set(FIELDS.map((f) => f.name));
   private insertPrefix = '';
   /** start_time is DATETIME (seconds) in the seed's table: cut milliseconds rather than let MySQL round. */
   private startTimeMs = true;
@@ -125,6 +127,7 @@ export class MysqlStore implements LogStore {
       const lacking = FIELDS.filter((f) => !now.has(f.name)).map((f) => f.name);
       if (lacking.length && !this.initialised) this.log.warn({ columns: lacking }, 'the access-log table lacks these columns; their values are dropped');
       this.present = FIELDS.map((f, i) => (now.has(f.name) ? i : -1)).filter((i) => i >= 0);
+      this.presentNames = new Set(this.present.map((i) => FIELDS[i].name));
       this.startTimeMs = (now.get('start_time') ?? 0) >= 3;
       this.insertPrefix = `INSERT INTO ${TABLE} (${this.present.map((i) => FIELDS[i].name).join(', ')}) VALUES `;
       this.initialised = true;
@@ -140,6 +143,10 @@ export class MysqlStore implements LogStore {
       [TABLE],
     );
     return new Map((rows as { name: string; p: number | null }[]).map((r) => [r.name, r.p ?? 0]));
+  }
+
+  hasColumn(name: string): boolean {
+    return this.presentNames.has(name);
   }
 
   async readPosition(spoolId: string): Promise<SpoolPosition | null> {
@@ -249,6 +256,11 @@ export class MysqlStore implements LogStore {
   async deleteOlderThan(cutoffMs: number, limit: number): Promise<number> {
     // In start_time order along its index, so each batch touches (and locks) only the oldest rows.
     const [r] = await this.pool.query({ sql: `DELETE FROM ${TABLE} WHERE start_time < ? ORDER BY start_time LIMIT ?`, values: [toSqlDateTime(cutoffMs), limit], timeout: WRITE_TIMEOUT_MS });
+    return (r as { affectedRows: number }).affectedRows;
+  }
+
+  async recomputeCost(costSql: string, fromMs: number, toMs: number): Promise<number> {
+    const [r] = await this.pool.query({ sql: `UPDATE ${TABLE} SET cost = ${costSql} WHERE start_time >= ? AND start_time < ?`, values: [toSqlDateTime(fromMs), toSqlDateTime(toMs)], timeout: WRITE_TIMEOUT_MS });
     return (r as { affectedRows: number }).affectedRows;
   }
 

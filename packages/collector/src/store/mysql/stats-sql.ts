@@ -2,6 +2,8 @@ import { FALLBACK_EMPTY, type StatsDialect } from '../../stats/dialect.js';
 
 /** MySQL / MariaDB's expressions for `/stats` (see StatsDialect). */
 export const statsSql: StatsDialect = {
+  substr: (s, from, length) => `SUBSTRING(${s}, ${from}${length === undefined ? '' : `, ${length}`})`,
+  slashPos: (s) => `LOCATE('/', ${s})`,
   idiv: (a, b) => `((${a}) DIV (${b}))`,
   // TIMESTAMPDIFF from the epoch, not UNIX_TIMESTAMP(): the latter reads a DATETIME in the
   // session time zone, and the collector stores UTC.

@@ -58,6 +58,8 @@ export class PostgresStore implements LogStore {
   private tls = true;
   /** Indexes into FIELDS of the columns the table has. */
   private present: number[] = FIELDS.map((_, i) => i);
+  /** Names of the present columns, for hasColumn. */
+  private presentNames: ReadonlySet<string> = new Set(FIELDS.map((f) => f.name));
   private copySql = '';
   private insertSql = '';
   private initialised = false;
@@ -178,6 +180,7 @@ export class PostgresStore implements LogStore {
       const lacking = FIELDS.filter((f) => !now.has(f.name)).map((f) => f.name);
       if (lacking.length && !this.initialised) this.log.warn({ columns: lacking }, 'the access-log table lacks these columns; their values are dropped');
       this.present = FIELDS.map((f, i) => (now.has(f.name) ? i : -1)).filter((i) => i >= 0);
+      this.presentNames = new Set(this.present.map((i) => FIELDS[i].name));
       const names = this.present.map((i) => FIELDS[i].name);
       this.copySql = `COPY ${TABLE} (${names.join(', ')}) FROM STDIN`;
       this.insertSql = `INSERT INTO ${TABLE} (${names.join(', ')}) VALUES (${names.map((_, k) => `$${k + 1}`).join(', ')})`;
@@ -188,6 +191,10 @@ export class PostgresStore implements LogStore {
   private async columns(client: pg.PoolClient): Promise<Set<string>> {
     const r = await client.query('SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1', [TABLE]);
     return new Set(r.rows.map((x: { column_name: string }) => x.column_name));
+  }
+
+  hasColumn(name: string): boolean {
+    return this.presentNames.has(name);
   }
 
   async readPosition(spoolId: string): Promise<SpoolPosition | null> {
@@ -241,6 +248,18 @@ export class PostgresStore implements LogStore {
       await client.query(UPSERT_POSITION, [pos.spoolId, pos.segment, pos.offset]);
       return refused.length;
     });
+  }
+
+  async recomputeCost(costSql: string, fromMs: number, toMs: number): Promise<number> {
+    const client = await this.connect();
+    try {
+      const r = await client.query(`UPDATE ${TABLE} SET cost = ${costSql} WHERE start_time >= $1 AND start_time < $2`, [new Date(fromMs).toISOString(), new Date(toMs).toISOString()]);
+      client.release();
+      return r.rowCount ?? 0;
+    } catch (e) {
+      client.release(e as Error);
+      throw e;
+    }
   }
 
   async deleteOlderThan(cutoffMs: number, limit: number): Promise<number> {

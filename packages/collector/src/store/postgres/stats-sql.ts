@@ -3,6 +3,8 @@ import { FALLBACK_EMPTY, type StatsDialect } from '../../stats/dialect.js';
 /** PostgreSQL's expressions for `/stats` (see StatsDialect). */
 export const statsSql: StatsDialect = {
   // div() on numeric: SUM() of integers is numeric in PostgreSQL, where `/` would keep fractions.
+  substr: (s, from, length) => `substr(${s}, ${from}${length === undefined ? '' : `, ${length}`})`,
+  slashPos: (s) => `strpos(${s}, '/')`,
   idiv: (a, b) => `div((${a}), (${b}))`,
   // EXTRACT(EPOCH) of a TIMESTAMP (without time zone) reads it as UTC whatever the session's zone.
   epochSeconds: (c) => `FLOOR(EXTRACT(EPOCH FROM ${c}))::bigint`,

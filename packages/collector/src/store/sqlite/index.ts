@@ -74,6 +74,12 @@ export class SqliteStore implements LogStore {
     return this.open().prepare(sql).run(new Date(cutoffMs).toISOString(), limit).changes;
   }
 
+  async recomputeCost(costSql: string, fromMs: number, toMs: number): Promise<number> {
+    // start_time is canonical RFC 3339 text, which orders as time.
+    const sql = `UPDATE ${TABLE} SET cost = ${costSql} WHERE start_time >= ? AND start_time < ?`;
+    return this.open().prepare(sql).run(new Date(fromMs).toISOString(), new Date(toMs).toISOString()).changes;
+  }
+
   async ping(): Promise<void> {
     this.open().prepare('SELECT 1').get();
   }

@@ -2,6 +2,8 @@ import { FALLBACK_EMPTY, type StatsDialect } from '../../stats/dialect.js';
 
 /** SQLite's expressions for `/stats` (see StatsDialect). */
 export const statsSql: StatsDialect = {
+  substr: (s, from, length) => `substr(${s}, ${from}${length === undefined ? '' : `, ${length}`})`,
+  slashPos: (s) => `instr(${s}, '/')`,
   idiv: (a, b) => `((${a}) / (${b}))`,
   epochSeconds: (c) => `CAST(strftime('%s', ${c}) AS INTEGER)`,
   clientHost: () => {
