@@ -3,9 +3,10 @@ import { getJson, type GroupKey, type StatsAnswer } from '../lib/api.js';
 import { TimeChart, type ChartSeries } from '../components/chart.js';
 import { FilterBar, type FilterField } from '../components/filters.js';
 import { DEFAULT_COLUMNS, GroupTable, type GroupColumn, type GroupRow } from '../components/group-table.js';
+import { AiKpis } from '../components/ai-kpis.js';
 import { Kpi } from '../components/kpi.js';
 import { RangeBar, useLiveRange } from '../components/range-bar.js';
-import { costOf, costSeries, currencyOf, fmtCost } from '../lib/cost.js';
+import { costOf, costSeries, currencyOf, fmtCost, spendColumn } from '../lib/cost.js';
 import { fmtAxisNum, fmtCompact, fmtInt, fmtMs, fmtPct } from '../lib/format.js';
 import { groupLogsHref, logsHref } from '../lib/links.js';
 import { RATE_LIMITED } from '../lib/status.js';
@@ -51,6 +52,8 @@ export function Consumers({ params, reload }: { params: Record<string, string>; 
     { label: '429', value: (g) => fmtInt(g.rate_limited ?? 0) },
     { label: '5xx', value: (g) => fmtInt(g.errors_5xx) },
     { label: 'p95', value: (g) => fmtMs(g.duration_p95) },
+    { label: 'first token p95', value: (g) => fmtMs(g.first_token_p95) },
+    { label: 'cached', value: (g) => fmtPct(g.cached_share) },
   ];
   const selected: GroupKey = params.selected ?? rows.find((g) => g.key !== null)?.key ?? null;
   const k = all.data?.kpis;
@@ -66,6 +69,7 @@ export function Consumers({ params, reload }: { params: Record<string, string>; 
       <div class="kpis" data-testid="kpis">
         <Kpi id="consumers" label="Consumers" value={all.data ? fmtInt(consumers) : '–'} sub={k ? `${fmtInt(k.requests)} requests` : ''} />
         <Kpi id="spend" label="Spend" value={k ? fmtCost(costOf(k), currency) : '–'} />
+        <AiKpis k={k} currency={currency} spend={false} />
         <Kpi id="tokens" label="Total tokens" value={fmtCompact(k?.total_tokens)} sub={k ? `${fmtCompact(k.input_tokens)} in · ${fmtCompact(k.output_tokens)} out` : ''} />
         <Kpi id="error-rate" label="Error rate (≥400)" value={fmtPct(k?.error_rate)} sub={k ? `${fmtInt(k.errors_5xx)} server errors (5xx)` : ''} />
         <Kpi id="rate-limited" label="Rate limited (429)" value={fmtInt(limited.data?.kpis?.requests)} />
@@ -84,10 +88,11 @@ export function Consumers({ params, reload }: { params: Record<string, string>; 
   );
 }
 
-/** One consumer: its tokens (and spend, once priced) over time and the models it calls most. */
+/** One consumer: its tokens and spend over time and the models it calls most. */
 function ConsumerDetail({ consumer, base, filters, range, reload }: { consumer: string; base: Record<string, string>; filters: Record<string, string>; range: ReturnType<typeof useLiveRange>; reload: number }) {
   const key = JSON.stringify([base, consumer, reload]);
-  const series = useApi(() => getJson<StatsAnswer>('stats', { ...base, consumer, interval: range.interval, kpis: 'false' }), key);
+  // With its KPIs: they say whether anything of the consumer is priced (see costSeries).
+  const series = useApi(() => getJson<StatsAnswer>('stats', { ...base, consumer, interval: range.interval }), key);
   const models = useApi(() => getJson<StatsAnswer>('stats', { ...base, consumer, group_by: 'model', limit: TOP_MODELS, kpis: 'false' }), key);
   const tok = useMemo((): ChartSeries[] | null => {
     const v = series.data?.series?.[0]?.values;
@@ -103,7 +108,7 @@ function ConsumerDetail({ consumer, base, filters, range, reload }: { consumer: 
     return c ? [{ label: 'spend', values: c, color: '#ffab00', fill: true }] : null;
   }, [series.data]);
   const currency = currencyOf(models.data);
-  const modelColumns: GroupColumn[] = [DEFAULT_COLUMNS[0], { label: 'spend', value: (g) => fmtCost(costOf(g), currency) }, ...DEFAULT_COLUMNS.slice(1)];
+  const modelColumns: GroupColumn[] = [DEFAULT_COLUMNS[0], spendColumn(currency), ...DEFAULT_COLUMNS.slice(1)];
   return (
     <div class="consumer-detail" data-testid="consumer-detail">
       <h2>{consumer}</h2>
@@ -114,7 +119,7 @@ function ConsumerDetail({ consumer, base, filters, range, reload }: { consumer: 
         ) : (
           <section class="card chart" data-testid="chart-consumer-spend">
             <h3>Spend of {consumer}</h3>
-            <p class="muted">Not priced: the statistics carry no cost yet.</p>
+            <p class="muted">Not priced: none of its records in this range has a price.</p>
           </section>
         )}
       </div>

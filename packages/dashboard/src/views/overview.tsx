@@ -1,9 +1,11 @@
 import { getJson, type StatsAnswer } from '../lib/api.js';
 import { FilterBar, OVERVIEW_FILTERS } from '../components/filters.js';
-import { GroupTable } from '../components/group-table.js';
+import { AiKpis } from '../components/ai-kpis.js';
+import { DEFAULT_COLUMNS, GroupTable, type GroupColumn } from '../components/group-table.js';
 import { Kpi } from '../components/kpi.js';
 import { RangeBar, useLiveRange } from '../components/range-bar.js';
 import { TrafficCharts } from '../components/traffic-charts.js';
+import { currencyOf, spendColumn } from '../lib/cost.js';
 import { fmtBytes, fmtCompact, fmtInt, fmtMs, fmtPct } from '../lib/format.js';
 import { groupLogsHref, isExpanded, logsHref, toggleExpanded } from '../lib/links.js';
 import { rateLimitedCount } from '../lib/status.js';
@@ -19,9 +21,10 @@ interface Props {
 export const TOP_ROWS = 8;
 export const ALL_ROWS = 100;
 
-const TOPS: { by: string; title: string; extra?: Record<string, string> }[] = [
-  { by: 'model', title: 'Top models' },
-  { by: 'consumer', title: 'Top consumers' },
+// Models and consumers show their spend too (cost by model and by consumer).
+const TOPS: { by: string; title: string; extra?: Record<string, string>; spend?: boolean }[] = [
+  { by: 'model', title: 'Top models', spend: true },
+  { by: 'consumer', title: 'Top consumers', spend: true },
   { by: 'route', title: 'Top routes' },
   // Only MCP traffic: otherwise every model call would show up as "(none)" at the top.
   { by: 'mcp_tool', title: 'Top MCP tools', extra: { bizType: 'MCP_SERVER' } },
@@ -49,6 +52,9 @@ export function Overview({ params, reload }: Props) {
   const set = (patch: Record<string, string | undefined>) => navigate('overview', { ...params, ...patch });
   const k = series.data?.kpis;
   const limited = rateLimitedCount(byCode.data);
+  const currency = currencyOf(series.data);
+  const columns = (i: number): GroupColumn[] | undefined =>
+    TOPS[i].spend ? [DEFAULT_COLUMNS[0], spendColumn(currencyOf(tops.data?.[i])), ...DEFAULT_COLUMNS.slice(1)] : undefined;
 
   return (
     <div class="overview">
@@ -64,6 +70,7 @@ export function Overview({ params, reload }: Props) {
         <Kpi id="error-rate" label="Error rate (≥400)" value={fmtPct(k?.error_rate)} sub={k ? `${fmtInt(k.errors_5xx)} server errors (5xx)` : ''} />
         <Kpi id="rate-limited" label="Rate limited (429)" value={byCode.data ? fmtInt(limited) : '–'} sub={k && byCode.data ? `${fmtPct(k.requests ? limited / k.requests : 0)} of requests` : ''} />
         <Kpi id="tokens" label="Total tokens" value={fmtCompact(k?.total_tokens)} sub={k ? `${fmtCompact(k.input_tokens)} in · ${fmtCompact(k.output_tokens)} out` : ''} />
+        <AiKpis k={k} currency={currency} />
         <Kpi id="p95" label="Latency p95" value={fmtMs(k?.duration_p95)} sub={k ? `p50 ${fmtMs(k.duration_p50)} · p99 ${fmtMs(k.duration_p99)}` : ''} />
         <Kpi id="bytes" label="Bytes in / out" value={k ? `${fmtBytes(k.bytes_received)} / ${fmtBytes(k.bytes_sent)}` : '–'} />
         <Kpi id="fallbacks" label="Fallbacks" value={fmtInt(k?.fallback_count)} />
@@ -77,6 +84,7 @@ export function Overview({ params, reload }: Props) {
             title={t.title}
             by={t.by}
             groups={tops.data?.[i]?.groups}
+            columns={columns(i)}
             onPick={(g) => g !== null && set({ [t.by]: String(g) })}
             logsHref={(g) => groupLogsHref(filters, range, t.by, g)}
             expand={{ shown: TOP_ROWS, expanded: expanded[i], toggle: () => set({ all: toggleExpanded(params, t.by) }) }}
