@@ -1,4 +1,5 @@
 // Logging: proxy_log and proxy_get_log_level (WASI fd_write, the other way out, is in wasi.ts).
+// A level past critical is BadArgument, as proxy-wasm-cpp-host src/exports.cc `log` answers.
 
 import { LOG_LEVEL_NAMES, Status } from '../abi.js';
 import { type Fn, guard as g, type VmAbi } from './vm-abi.js';

@@ -1,4 +1,7 @@
 // Shared data (with compare-and-swap) and shared queues, per vm_id across every VM.
+// As proxy-wasm-cpp-host src/shared_data.cc: a set with a non-zero cas on an existing key must
+// match its cas (else CasMismatch), a set on a missing key always succeeds, every set takes a new
+// cas; registering a queue again keeps its token and its data and rebinds it to the new root.
 
 import { Status } from '../abi.js';
 import { type Fn, guard as g, type VmAbi } from './vm-abi.js';
