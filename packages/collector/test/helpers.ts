@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import { FIELDS, SEED_TABLE_SQL_PATH, type AccessLogRecord } from '@db-log-pusher/schema';
 import { loadConfig, type CollectorConfig } from '../src/index.js';
@@ -157,6 +158,15 @@ async function jsonOrText(r: Response): Promise<unknown> {
   } catch {
     return text;
   }
+}
+
+/** The one stored row of a request id, once /query has it (for a collector's `url`). */
+export async function queryOne(c: { url: string }, requestId: string): Promise<any> {
+  return waitFor(`row ${requestId}`, async () => {
+    const r = await getJson(`${c.url}/query?request_id=${encodeURIComponent(requestId)}`);
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    return r.json.total === 1 ? r.json.logs[0] : undefined;
+  });
 }
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 50): Promise<T> {

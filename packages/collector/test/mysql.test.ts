@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { FIELDS, OPTIONAL_FIELDS } from '@db-log-pusher/schema';
 import { startCollector, type RunningCollector } from '../src/index.js';
-import { createSeedTable, createTestDatabase, fullRecord, getJson, mysqlUrlOrSkip, post, removeDir, smallRecord, tempDir, testConfig, waitFor, type TestDatabase } from './helpers.js';
+import { createSeedTable, createTestDatabase, fullRecord, getJson, mysqlUrlOrSkip, post, queryOne, removeDir, smallRecord, tempDir, testConfig, waitFor, type TestDatabase } from './helpers.js';
 
 async function withCollector(t: Parameters<Parameters<typeof test>[1]>[0], env: (db: TestDatabase) => Record<string, string>, body: (c: RunningCollector, db: TestDatabase) => Promise<void>, prepare?: (db: TestDatabase) => Promise<void>) {
   const url = mysqlUrlOrSkip(t);
@@ -23,14 +23,6 @@ async function withCollector(t: Parameters<Parameters<typeof test>[1]>[0], env: 
     await db.drop();
     removeDir(dir);
   }
-}
-
-async function queryOne(c: RunningCollector, requestId: string): Promise<any> {
-  return waitFor(`row ${requestId}`, async () => {
-    const r = await getJson(`${c.url}/query?request_id=${encodeURIComponent(requestId)}`);
-    assert.equal(r.status, 200, JSON.stringify(r.json));
-    return r.json.total === 1 ? r.json.logs[0] : undefined;
-  });
 }
 
 test("the seed's table, a Go-format MYSQL_DSN: all three body forms read back unchanged", async (t) => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { FIELDS, indexedFields } from '@db-log-pusher/schema';
 import { loadConfig, ConfigError, startCollector, type RunningCollector } from '../src/index.js';
-import { fullRecord, getJson, post, removeDir, smallRecord, tempDir, testConfig, waitFor } from './helpers.js';
+import { fullRecord, getJson, post, queryOne, removeDir, smallRecord, tempDir, testConfig, waitFor } from './helpers.js';
 import { createPgTestDatabase, postgresUrlOrSkip, type PgTestDatabase } from './postgres-helpers.js';
 
 // One database for the file's collector tests (a CREATE DATABASE costs the better part of a
@@ -38,14 +38,6 @@ async function withPgCollector(t: TestContext, body: (c: RunningCollector, db: P
     await c?.close();
     removeDir(dir);
   }
-}
-
-async function queryOne(c: RunningCollector, requestId: string): Promise<any> {
-  return waitFor(`row ${requestId}`, async () => {
-    const r = await getJson(`${c.url}/query?request_id=${encodeURIComponent(requestId)}`);
-    assert.equal(r.status, 200, JSON.stringify(r.json));
-    return r.json.total === 1 ? r.json.logs[0] : undefined;
-  });
 }
 
 test('creates the table from the schema (the MySQL columns and indexes); all three body forms read back unchanged', (t) =>

@@ -3,29 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HeaderMap } from '@db-log-pusher/wasm-host';
-import { harness, chatRequest } from './helpers.js';
+import { harness, chatRequest, chunks, recordOf } from './helpers.js';
 
 const sse = (events: unknown[]): string => events.map((d) => `data: ${typeof d === 'string' ? d : JSON.stringify(d)}\n\n`).join('');
-const chunks = (text: string, n: number): string[] => {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += n) out.push(text.slice(i, i + n));
-  return out;
-};
 const JSON_TYPE = { ':status': '200', 'content-type': 'application/json' };
 const SSE_TYPE = { ':status': '200', 'content-type': 'text/event-stream' };
 const pick = (r: Record<string, unknown>) => [r.input_tokens, r.output_tokens, r.total_tokens, r.cached_tokens, r.cache_write_tokens, r.reasoning_tokens, r.response_type];
 
 async function one(response: { headers: Record<string, string>; body: string | string[] }, filterState: Record<string, string> = {}, request = chatRequest()) {
-  const h = await harness();
-  try {
-    await h.host.runStream({ request, response, filterState });
-    await h.host.idle();
-    const recs = h.records();
-    assert.equal(recs.length, 1);
-    return recs[0];
-  } finally {
-    await h.host.close();
-  }
+  return recordOf({ request, response, filterState });
 }
 
 test('OpenAI chat: cached and reasoning tokens from the *_details objects, plain JSON and SSE', async () => {

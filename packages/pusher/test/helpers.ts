@@ -1,4 +1,5 @@
 // Shared set-up for the plugin's tests: the real .wasm in the real host.
+import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { WasmHost, type HttpCallRecord, type HttpCallReply, type PluginVm, type HostOptions } from '@db-log-pusher/wasm-host';
 import { PUSHER_WASM_PATH } from '../src/index.js';
@@ -67,3 +68,26 @@ export const chatRequest = (extra: Record<string, string> = {}) => ({
   },
   body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello there' }] }),
 });
+
+/** Cuts text into chunks of n bytes, so events and JSON tokens straddle chunk boundaries. */
+export const chunks = (text: string, n: number): string[] => {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += n) out.push(text.slice(i, i + n));
+  return out;
+};
+
+type Exchange = Parameters<Harness['host']['runStream']>[0];
+
+/** Runs one exchange through a fresh default harness and returns the one record it sent. */
+export async function recordOf(exchange: Exchange): Promise<Record<string, unknown>> {
+  const h = await harness();
+  try {
+    await h.host.runStream(exchange);
+    await h.host.idle();
+    const recs = h.records();
+    assert.equal(recs.length, 1);
+    return recs[0];
+  } finally {
+    await h.host.close();
+  }
+}

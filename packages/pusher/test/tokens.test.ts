@@ -2,29 +2,13 @@
 // OpenAI chat and Responses, Anthropic, Gemini), else the model from the request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, chatRequest, AI_LOG_WRITER_WASM } from './helpers.js';
+import { harness, chatRequest, chunks, recordOf, AI_LOG_WRITER_WASM } from './helpers.js';
 
 const sse = (events: Array<{ event?: string; data: unknown }>): string =>
   events.map((e) => (e.event ? `event: ${e.event}\n` : '') + `data: ${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}\n\n`).join('');
 
-/** Cuts text into chunks of n bytes, so events and JSON tokens straddle chunk boundaries. */
-const chunks = (text: string, n: number): string[] => {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += n) out.push(text.slice(i, i + n));
-  return out;
-};
-
 async function one(response: { headers: Record<string, string>; body: string | string[] }, request: { headers: Record<string, string>; body?: string } = chatRequest(), properties = {}, filterState: Record<string, string> = {}) {
-  const h = await harness();
-  try {
-    await h.host.runStream({ request, response, properties, filterState });
-    await h.host.idle();
-    const recs = h.records();
-    assert.equal(recs.length, 1);
-    return recs[0];
-  } finally {
-    await h.host.close();
-  }
+  return recordOf({ request, response, properties, filterState });
 }
 
 test('OpenAI chat completions, plain JSON', async () => {
