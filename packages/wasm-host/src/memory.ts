@@ -1,6 +1,7 @@
 import "./webassembly-types.js";
 // Safe access to a plugin's linear memory. Every host function goes through these helpers so an
-// out-of-range pointer becomes INVALID_MEMORY_ACCESS instead of a host exception.
+// out-of-range pointer becomes INVALID_MEMORY_ACCESS instead of a host exception, as
+// proxy-wasm-cpp-host src/exports.cc answers when getMemory/setMemory fail.
 //
 // The views over the memory are made once per ArrayBuffer: growing the memory replaces the
 // buffer (and detaches the old one), so every access first checks that the buffer is the same.
